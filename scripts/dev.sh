@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the gateway locally in one command: installs what is missing, applies the D1
+# migrations to the local database, starts the stand-in upstream on 127.0.0.1:8788 and
+# serves the Worker on http://127.0.0.1:8787 (wrangler builds it first) until Ctrl-C.
+#
+#   scripts/dev.sh                                          # embeds gateway.toml
+#   GATEWAY_CONFIG=examples/high-concurrency.toml scripts/dev.sh
+#
+# Extra arguments go to `wrangler dev`. State (KV, D1) lives in .wrangler/state, where
+# `npx wrangler d1 execute organized-gateway-db --local ...` finds it.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+GATEWAY_PORT=8787
+UPSTREAM_PORT=8788
+
+say() { printf 'dev: %s\n' "$*"; }
+
+# Waits until something accepts connections on a local port, while process $2 lives.
+wait_for_port() {
+  local port=$1 pid=$2
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# build.rs reads GATEWAY_CONFIG relative to the repo root; take it relative to the caller.
+config="${GATEWAY_CONFIG:-$ROOT/gateway.toml}"
+if [[ ! -f "$config" ]]; then
+  say "no such config file: $config" >&2
+  exit 1
+fi
+GATEWAY_CONFIG="$(realpath --relative-to="$ROOT" "$config")"
+export GATEWAY_CONFIG
+cd "$ROOT"
+
+scripts/setup.sh
+
+say "applying D1 migrations to the local database"
+npx wrangler d1 migrations apply organized-gateway-db --local
+
+say "starting the stand-in upstream on 127.0.0.1:$UPSTREAM_PORT"
+# Its own session, so that it does not get the terminal's Ctrl-C and we end it as a group.
+setsid python3 tests/upstream/stand_in.py --port "$UPSTREAM_PORT" &
+stand_in_pid=$!
+trap 'kill -TERM -- "-$stand_in_pid" 2>/dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if ! wait_for_port "$UPSTREAM_PORT" "$stand_in_pid"; then
+  say "the stand-in upstream did not start (is port $UPSTREAM_PORT free?)" >&2
+  exit 1
+fi
+
+say "serving $GATEWAY_CONFIG on http://127.0.0.1:$GATEWAY_PORT (Ctrl-C stops)"
+npx wrangler dev --ip 127.0.0.1 --port "$GATEWAY_PORT" \
+  --var "OPENCLAW_URL:http://127.0.0.1:$UPSTREAM_PORT" "$@"

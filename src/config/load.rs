@@ -1,0 +1,107 @@
+//! Loading a configuration: parse, deserialize, validate, and locate every problem.
+
+use super::locate::{ConfigPath, Located};
+use super::model::Config;
+use super::suggest::did_you_mean;
+use super::validate::validate;
+use crate::diagnostics::{Diagnostic, Report};
+
+/// A configuration that loaded, with the warnings it raised.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Its diagnostics: warnings only.
+    pub report: Report,
+}
+
+/// Loads the configuration in `text` (read from `file`). Any error makes the whole load fail
+/// with a report of every problem found; warnings travel with a successful load.
+pub fn load(file: &str, text: &str) -> Result<Loaded, Report> {
+    let mut report = Report::new(file, text);
+    let located = match Located::parse(text) {
+        Ok(located) => located,
+        Err(err) => {
+            report.diagnostics.push(toml_error("syntax", &err, None));
+            return Err(report);
+        }
+    };
+    let config: Config = match toml::from_str(text) {
+        Ok(config) => config,
+        Err(err) => {
+            report.diagnostics.push(toml_error("schema", &err, Some(&located)));
+            return Err(report);
+        }
+    };
+    for mut diagnostic in validate(&config) {
+        diagnostic.span = located.span(&diagnostic.path);
+        report.diagnostics.push(diagnostic);
+    }
+    report.sort();
+    if report.has_errors() {
+        Err(report)
+    } else {
+        Ok(Loaded { config, report })
+    }
+}
+
+/// Turns toml's error into a diagnostic, naming the nearest valid key or variant for a typo.
+fn toml_error(kind: &'static str, err: &toml::de::Error, located: Option<&Located>) -> Diagnostic {
+    let message = err.message().trim().to_string();
+    let path = match (located, err.span()) {
+        (Some(doc), Some(span)) => doc.path_at(span.start),
+        _ => ConfigPath::root(),
+    };
+    let (code, help) = explain(&message);
+    let code = if kind == "syntax" { "syntax" } else { code };
+    let mut diagnostic = Diagnostic::error(code, path, message);
+    diagnostic.span = err.span();
+    diagnostic.help = help;
+    diagnostic
+}
+
+/// A code and a suggestion for serde's messages about unknown or missing names.
+fn explain(message: &str) -> (&'static str, Option<String>) {
+    let quoted = backticked(message);
+    if let Some(kind) = ["unknown field", "unknown variant"].into_iter().find(|k| message.starts_with(k)) {
+        let Some((word, expected)) = quoted.split_first() else {
+            return ("unknown-key", None);
+        };
+        let what = if kind == "unknown field" { "key" } else { "value" };
+        let help = match did_you_mean(word, expected) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if expected.is_empty() => format!("remove `{word}`: this table takes no keys"),
+            None => format!("valid {what}s here: {}", expected.join(", ")),
+        };
+        let code = if what == "key" { "unknown-key" } else { "unknown-value" };
+        return (code, Some(help));
+    }
+    if message.starts_with("missing field") {
+        let help = quoted.first().map(|f| format!("add `{f} = ...` to this table"));
+        return ("missing-key", help);
+    }
+    ("invalid-value", None)
+}
+
+/// The words between backticks in a message, in order.
+fn backticked(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_in_a_key_names_the_nearest_key() {
+        let (code, help) = explain("unknown field `reqests`, expected one of `requests`, `window_seconds`");
+        assert_eq!(code, "unknown-key");
+        assert_eq!(help.as_deref(), Some("did you mean `requests`?"));
+    }
+
+    #[test]
+    fn a_stranger_lists_the_valid_keys() {
+        let (_, help) = explain("unknown field `colour`, expected one of `requests`, `binding`");
+        assert_eq!(help.as_deref(), Some("valid keys here: requests, binding"));
+    }
+}

@@ -1,0 +1,307 @@
+//! The configuration model: what `gateway.toml` may say.
+//!
+//! Every struct denies unknown keys, so a typo is an error instead of a silently ignored
+//! setting. The doc comment on each field becomes its description in the JSON schema that
+//! editors use, so it is written for the operator editing the file.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::source::ColumnSource;
+
+/// A whole gateway: its identity, the named limiters, upstreams and logs, and the routes
+/// that use them.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The gateway itself: the name `/health` reports and the version each log row carries.
+    pub gateway: Gateway,
+    /// How the user of a request is identified (the `auth-header` stage).
+    #[serde(default)]
+    pub identity: Identity,
+    /// Rate limiters by name; a `limit` stage names one.
+    #[serde(default)]
+    pub limiters: BTreeMap<String, Limiter>,
+    /// OpenAI-compatible servers by name; a `proxy` stage names one.
+    #[serde(default)]
+    pub upstreams: BTreeMap<String, Upstream>,
+    /// Access logs (D1 tables) by name; a `log` stage names one.
+    #[serde(default)]
+    pub logs: BTreeMap<String, Log>,
+    /// Routes, tried in order; the first whose method and path match serves the request.
+    pub routes: Vec<Route>,
+}
+
+/// The gateway's own settings.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// The name `GET /health` reports, e.g. `organized-gateway`.
+    pub name: String,
+    /// A version string for this configuration; every log row can carry it
+    /// (column source `config_version`), so rows can be traced to the config that served them.
+    pub version: String,
+    /// The largest request body accepted, in bytes; larger bodies get 413 and never reach
+    /// the upstream.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: u64,
+}
+
+fn default_max_body_bytes() -> u64 {
+    1024 * 1024
+}
+
+/// How a request's user is identified. The identity keys the rate limit and is what the log's
+/// `user_id` records.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The request header that names the user.
+    #[serde(default = "default_identity_header")]
+    pub header: String,
+    /// What happens when the header is absent: `fallback` uses the `fallback` identity (all
+    /// such clients then share one bucket), `refuse` answers 401.
+    #[serde(default)]
+    pub on_missing: OnMissing,
+    /// The identity used for requests without the header when `on_missing = "fallback"`.
+    #[serde(default = "default_fallback_identity")]
+    pub fallback: String,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Self {
+            header: default_identity_header(),
+            on_missing: OnMissing::default(),
+            fallback: default_fallback_identity(),
+        }
+    }
+}
+
+fn default_identity_header() -> String {
+    "X-User-ID".into()
+}
+
+fn default_fallback_identity() -> String {
+    "anonymous".into()
+}
+
+/// What to do with a request that carries no identity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnMissing {
+    /// Serve it as the fallback identity.
+    #[default]
+    Fallback,
+    /// Refuse it with 401.
+    Refuse,
+}
+
+/// A per-user request limiter: a fixed window counted in a KV namespace.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limiter {
+    /// Requests each user may make per window.
+    #[serde(default = "default_requests")]
+    pub requests: u32,
+    /// The window length in seconds; windows are aligned to the epoch (a 60 s window starts
+    /// on each minute).
+    #[serde(default = "default_window_seconds")]
+    pub window_seconds: u32,
+    /// How long a window's counter lives in KV, in seconds. KV's minimum is 60 and the TTL
+    /// must cover the window; longer tolerates write contention at the cost of staleness.
+    #[serde(default = "default_kv_ttl_seconds")]
+    pub kv_ttl_seconds: u32,
+    /// The KV namespace binding (declared in wrangler.toml) that holds the counters.
+    #[serde(default = "default_kv_binding")]
+    pub binding: String,
+}
+
+fn default_requests() -> u32 {
+    50
+}
+
+fn default_window_seconds() -> u32 {
+    60
+}
+
+fn default_kv_ttl_seconds() -> u32 {
+    120
+}
+
+fn default_kv_binding() -> String {
+    "RATE_LIMIT".into()
+}
+
+/// An OpenAI-compatible server the gateway forwards to.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// A fixed base URL, e.g. `https://llm.example.com`. Give this or `url_var`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The Worker var or secret that holds the base URL, read at run time, so the origin can
+    /// be swapped without a rebuild (e.g. `OPENCLAW_URL`). Give this or `url`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_var: Option<String>,
+    /// How long to wait for the upstream's response headers, in milliseconds; past it the
+    /// client gets 504. Streaming bodies are not cut by it.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_timeout_ms() -> u64 {
+    60_000
+}
+
+/// An access log: one row per request in a D1 table.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    /// The D1 database binding (declared in wrangler.toml).
+    #[serde(default = "default_d1_binding")]
+    pub binding: String,
+    /// The table rows go into. `gateway migrate` writes its `CREATE TABLE`; every table also
+    /// gets an `id INTEGER PRIMARY KEY AUTOINCREMENT`.
+    #[serde(default = "default_table")]
+    pub table: String,
+    /// The table's columns, each filled from one fact about the request.
+    pub columns: Vec<Column>,
+}
+
+fn default_d1_binding() -> String {
+    "DB".into()
+}
+
+fn default_table() -> String {
+    "requests".into()
+}
+
+/// One column of the access log.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// The column name in SQL.
+    pub name: String,
+    /// What fills the column: `user_id`, `method`, `path`, `status`, `latency_ms`,
+    /// `tokens_est`, `created_at`, `request_id`, `upstream`, `config_version`, `model`,
+    /// `error`, or `header:<Name>` for a request header (never `Authorization` or `Cookie`).
+    pub source: ColumnSource,
+    /// The SQL type; defaults to the source's natural type.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub sql_type: Option<SqlType>,
+}
+
+/// The SQL column types D1 (SQLite) stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SqlType {
+    /// Text.
+    Text,
+    /// A 64-bit integer.
+    Integer,
+    /// A floating-point number.
+    Real,
+}
+
+impl SqlType {
+    /// The keyword in `CREATE TABLE`.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            SqlType::Text => "TEXT",
+            SqlType::Integer => "INTEGER",
+            SqlType::Real => "REAL",
+        }
+    }
+}
+
+/// A route: which requests it takes and the stages they pass through.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// A name for diagnostics and the plan.
+    pub name: String,
+    /// The HTTP methods the route accepts; others get 405 with `Allow`.
+    pub methods: Vec<Method>,
+    /// The path: exact (`/health`) or a prefix ending in `/*` (`/v1/*` matches `/v1/` and
+    /// everything below it).
+    pub path: String,
+    /// The stages, in order: `auth-header`, `limit`, then one responder (`proxy` or
+    /// `health`); a `log` stage records every request, including refused ones.
+    pub stages: Vec<Stage>,
+}
+
+/// HTTP methods a route can accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+/// One step of a route's pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "stage", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Stage {
+    /// Identify the user from the `[identity]` header (or refuse, per `on_missing`).
+    AuthHeader,
+    /// Count the request against a limiter; over the limit the client gets 429.
+    Limit {
+        /// The limiter's name in `[limiters]`.
+        limiter: String,
+    },
+    /// Forward the request to an upstream and stream its answer back.
+    Proxy {
+        /// The upstream's name in `[upstreams]`.
+        upstream: String,
+    },
+    /// Answer `{"status":"ok","gateway":<name>}`.
+    Health,
+    /// Record the request in an access log after the response is sent.
+    Log {
+        /// The log's name in `[logs]`.
+        log: String,
+    },
+}
+
+impl Stage {
+    /// The stage's name as written in `stage = "..."`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Stage::AuthHeader => "auth-header",
+            Stage::Limit { .. } => "limit",
+            Stage::Proxy { .. } => "proxy",
+            Stage::Health => "health",
+            Stage::Log { .. } => "log",
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! "Did you mean ...?": the nearest valid name to a misspelled one.
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo
+/// (at most a third of the word's length, and at least one edit allowed).
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, counting a swap of two neighbours as one edit (optimal string
+/// alignment), since transposed letters are the commonest typo.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_key_and_strangers_find_none() {
+        let keys = ["requests", "window_seconds", "kv_ttl_seconds", "binding"];
+        assert_eq!(did_you_mean("reqeusts", &keys), Some("requests"));
+        assert_eq!(did_you_mean("window_secs", &keys), Some("window_seconds"));
+        assert_eq!(did_you_mean("colour", &keys), None);
+    }
+}

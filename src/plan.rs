@@ -1,0 +1,175 @@
+//! `gateway plan`: what a configuration does, route by route and stage by stage, in words,
+//! and what it costs in D1 when every user runs at the limit.
+
+use std::fmt::Write as _;
+
+use crate::config::{Config, Limiter, OnMissing, Stage, Upstream};
+
+/// D1's free tier allows this many rows written per day.
+pub const D1_FREE_ROWS_WRITTEN_PER_DAY: u64 = 100_000;
+/// D1's free tier allows this many rows read per day.
+pub const D1_FREE_ROWS_READ_PER_DAY: u64 = 5_000_000;
+
+/// The load the capacity arithmetic assumes.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Concurrent users, each sending as fast as its limiter allows.
+    pub users: u64,
+    /// Hours a day they keep it up.
+    pub hours: u64,
+}
+
+impl Default for Load {
+    /// The seed's single event: 50 users for 8 hours.
+    fn default() -> Self {
+        Self { users: 50, hours: 8 }
+    }
+}
+
+/// The plan of `config` (loaded from `file`) as text.
+pub fn render(config: &Config, file: &str, load: Load) -> String {
+    let mut out = String::new();
+    let g = &config.gateway;
+    let _ = writeln!(out, "gateway `{}`, config version {}, from {file}", g.name, g.version);
+    let _ = writeln!(out, "request bodies up to {} bytes; routes are tried in order\n", g.max_body_bytes);
+    for route in &config.routes {
+        let methods: Vec<&str> = route.methods.iter().map(|m| m.as_str()).collect();
+        let _ = writeln!(out, "route `{}`: {} {}", route.name, methods.join(", "), route.path);
+        for (i, stage) in route.stages.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {:<12} {}", i + 1, stage.kind(), describe(config, stage));
+        }
+        out.push('\n');
+    }
+    render_capacity(config, load, &mut out);
+    out
+}
+
+fn describe(config: &Config, stage: &Stage) -> String {
+    match stage {
+        Stage::AuthHeader => {
+            let id = &config.identity;
+            let missing = match id.on_missing {
+                OnMissing::Fallback => format!("as `{}` (all such clients share one bucket and one log stream)", id.fallback),
+                OnMissing::Refuse => "refused with 401".to_string(),
+            };
+            format!("user = the `{}` header; a request without it is served {missing}", id.header)
+        }
+        Stage::Limit { limiter } => match config.limiters.get(limiter) {
+            Some(l) => describe_limiter(limiter, l),
+            None => format!("`{limiter}` (not declared)"),
+        },
+        Stage::Proxy { upstream } => match config.upstreams.get(upstream) {
+            Some(u) => describe_upstream(upstream, u),
+            None => format!("`{upstream}` (not declared)"),
+        },
+        Stage::Health => format!("answers 200 {{\"status\":\"ok\",\"gateway\":\"{}\"}}", config.gateway.name),
+        Stage::Log { log } => match config.logs.get(log) {
+            Some(l) => {
+                let columns: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
+                format!(
+                    "`{log}`: a row in D1 `{}` table `{}` ({}) for every request, 429s and errors included; written after the response, never delaying it",
+                    l.binding, l.table, columns.join(", ")
+                )
+            }
+            None => format!("`{log}` (not declared)"),
+        },
+    }
+}
+
+fn describe_limiter(name: &str, l: &Limiter) -> String {
+    format!(
+        "`{name}`: {} requests per {} s per user, fixed window, counted in KV `{}` (counter TTL {} s); over the limit → 429 with Retry-After. KV is eventually consistent: concurrent requests at a window edge can overshoot slightly (a soft limit)",
+        l.requests, l.window_seconds, l.binding, l.kv_ttl_seconds
+    )
+}
+
+fn describe_upstream(name: &str, u: &Upstream) -> String {
+    let address = match (&u.url, &u.url_var) {
+        (Some(url), _) => url.clone(),
+        (None, Some(var)) => format!("the URL in Worker var `{var}` (swap it without a rebuild)"),
+        (None, None) => "no address".to_string(),
+    };
+    format!(
+        "`{name}`: forward to {address}, timeout {} ms (→ 504), unreachable → 502; the answer streams back unbuffered",
+        u.timeout_ms
+    )
+}
+
+fn render_capacity(config: &Config, load: Load, out: &mut String) {
+    let _ = writeln!(out, "capacity: {} users × {} h a day, each at its limit", load.users, load.hours);
+    let mut rows_per_day = 0u64;
+    for route in &config.routes {
+        // Each row costs one write, plus one per index on the table.
+        let logged: u64 = route
+            .stages
+            .iter()
+            .filter_map(|s| match s {
+                Stage::Log { log } => config.logs.get(log),
+                _ => None,
+            })
+            .map(|log| 1 + crate::migrate::indexed_columns(log).count() as u64)
+            .sum();
+        let limiter = route.stages.iter().find_map(|s| match s {
+            Stage::Limit { limiter } => config.limiters.get(limiter),
+            _ => None,
+        });
+        let (Some(limiter), true) = (limiter, logged > 0) else { continue };
+        let per_minute = f64::from(limiter.requests) * 60.0 / f64::from(limiter.window_seconds.max(1));
+        let requests = (load.users as f64 * per_minute * 60.0 * load.hours as f64).round() as u64;
+        rows_per_day += requests * logged;
+        let _ = writeln!(
+            out,
+            "  route `{}`: {} users × {} req/min × 60 × {} h = {} requests/day → {} D1 rows written/day ({logged} per request, index updates included)",
+            route.name, load.users, trim(per_minute), load.hours, thousands(requests), thousands(requests * logged)
+        );
+    }
+    if rows_per_day == 0 {
+        let _ = writeln!(out, "  no limited, logged route: D1 usage is bounded by traffic alone");
+        return;
+    }
+    let ratio = rows_per_day as f64 / D1_FREE_ROWS_WRITTEN_PER_DAY as f64;
+    let verdict = if ratio <= 1.0 {
+        "fits the free tier".to_string()
+    } else {
+        format!("{:.1}× the free tier: use Workers Paid (or lower the rate) for this load", ratio)
+    };
+    let _ = writeln!(
+        out,
+        "  D1 free tier: {} rows written/day → {verdict}",
+        thousands(D1_FREE_ROWS_WRITTEN_PER_DAY)
+    );
+    let _ = writeln!(
+        out,
+        "  D1 free tier: {} rows read/day; each monitoring query over the log reads the rows it scans, so archive old rows (e.g. weekly to R2) on long-running gateways",
+        thousands(D1_FREE_ROWS_READ_PER_DAY)
+    );
+}
+
+fn trim(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }
+}
+
+/// 1200000 → "1,200,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_digits_in_thousands() {
+        assert_eq!(thousands(1_200_000), "1,200,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+    }
+}
