@@ -10,6 +10,7 @@
 pub mod config;
 pub mod diagnostics;
 pub mod migrate;
+pub mod pipeline;
 pub mod plan;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -13,7 +13,7 @@ use super::source::ColumnSource;
 
 /// A whole gateway: its identity, the named limiters, upstreams and logs, and the routes
 /// that use them.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The gateway itself: the name `/health` reports and the version each log row carries.
@@ -35,7 +35,7 @@ pub struct Config {
 }
 
 /// The gateway's own settings.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gateway {
     /// The name `GET /health` reports, e.g. `organized-gateway`.
@@ -47,6 +47,10 @@ pub struct Gateway {
     /// the upstream.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: u64,
+    /// The log (in `[logs]`) that records requests no route takes: 404s and refused paths.
+    /// A 405 is recorded by the log of the route that owns the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unrouted_log: Option<String>,
 }
 
 fn default_max_body_bytes() -> u64 {
@@ -55,7 +59,7 @@ fn default_max_body_bytes() -> u64 {
 
 /// How a request's user is identified. The identity keys the rate limit and is what the log's
 /// `user_id` records.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// The request header that names the user.
@@ -100,7 +104,7 @@ pub enum OnMissing {
 }
 
 /// A per-user request limiter: a fixed window counted in a KV namespace.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limiter {
     /// Requests each user may make per window.
@@ -136,7 +140,7 @@ fn default_kv_binding() -> String {
 }
 
 /// An OpenAI-compatible server the gateway forwards to.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
     /// A fixed base URL, e.g. `https://llm.example.com`. Give this or `url_var`, not both.
@@ -157,7 +161,7 @@ fn default_timeout_ms() -> u64 {
 }
 
 /// An access log: one row per request in a D1 table.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Log {
     /// The D1 database binding (declared in wrangler.toml).
@@ -180,7 +184,7 @@ fn default_table() -> String {
 }
 
 /// One column of the access log.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     /// The column name in SQL.
@@ -218,7 +222,7 @@ impl SqlType {
 }
 
 /// A route: which requests it takes and the stages they pass through.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     /// A name for diagnostics and the plan.

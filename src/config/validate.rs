@@ -34,6 +34,11 @@ fn check_gateway(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) 
             );
         }
     }
+    if let Some(log) = &config.gateway.unrouted_log {
+        if !config.logs.contains_key(log) {
+            found.push(unknown_reference(at.key("unrouted_log"), "log", log, config.logs.keys()));
+        }
+    }
     if config.gateway.max_body_bytes == 0 {
         found.push(
             Diagnostic::error("range", at.key("max_body_bytes"), "`max_body_bytes` is 0: every request with a body would be refused")
@@ -302,20 +307,22 @@ fn check_references(config: &Config, route: &Route, at: &ConfigPath, found: &mut
             }
             Stage::AuthHeader | Stage::Health => continue,
         };
-        if declared.contains(&name) {
-            continue;
+        if !declared.contains(&name) {
+            found.push(unknown_reference(at.key(key), key, name, declared.into_iter()));
         }
-        let section = format!("{key}s");
-        let help = match did_you_mean(name, &declared) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None if declared.is_empty() => format!("declare it: `[{section}.{name}]`"),
-            None => format!("declared {section}: {}", declared.join(", ")),
-        };
-        found.push(
-            Diagnostic::error("unknown-reference", at.key(key), format!("no {key} named `{name}` in `[{section}]`"))
-                .with_help(help),
-        );
     }
+}
+
+/// A reference to a `[{kind}s]` entry that does not exist.
+fn unknown_reference<'a>(at: ConfigPath, kind: &str, name: &str, declared: impl Iterator<Item = &'a (impl AsRef<str> + ?Sized + 'a)>) -> Diagnostic {
+    let declared: Vec<&str> = declared.map(AsRef::as_ref).collect();
+    let section = format!("{kind}s");
+    let help = match did_you_mean(name, &declared) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if declared.is_empty() => format!("declare it: `[{section}.{name}]`"),
+        None => format!("declared {section}: {}", declared.join(", ")),
+    };
+    Diagnostic::error("unknown-reference", at, format!("no {kind} named `{name}` in `[{section}]`")).with_help(help)
 }
 
 fn check_unused(config: &Config, found: &mut Vec<Diagnostic>) {
