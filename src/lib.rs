@@ -14,3 +14,5 @@ pub mod pipeline;
 pub mod plan;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+#[cfg(target_arch = "wasm32")]
+pub mod edge;

@@ -1,0 +1,200 @@
+//! The Worker: connects the pipeline's decisions to KV, D1 and `fetch` (wasm32 only).
+//!
+//! Per request: route → stages (auth-header, limit) → responder (health, or proxy with the
+//! upstream's body streamed back through an observer) → the log row, written with
+//! `wait_until` once the outcome is known, so logging never delays or breaks the response.
+
+mod access_log;
+mod counters;
+mod upstream;
+
+use std::sync::OnceLock;
+
+use worker::{Context, Date, Env, Headers, Request, Response, event};
+
+use crate::config::{self, Log};
+use crate::pipeline::{ApiError, Facts, Gateway, Responder, time};
+
+use counters::KvCounters;
+
+/// The configuration chosen at build time (`GATEWAY_CONFIG`, see build.rs).
+const CONFIG_TEXT: &str = include_str!(env!("GATEWAY_CONFIG_PATH"));
+const CONFIG_NAME: &str = env!("GATEWAY_CONFIG_NAME");
+
+/// Parsed once per isolate. An invalid embedded config is kept as its rendered diagnostics,
+/// which every request then reports instead of panicking.
+static GATEWAY: OnceLock<Result<Gateway, String>> = OnceLock::new();
+
+fn gateway() -> &'static Result<Gateway, String> {
+    GATEWAY.get_or_init(|| {
+        config::load(CONFIG_NAME, CONFIG_TEXT)
+            .map(|loaded| Gateway::new(loaded.config))
+            .map_err(|report| report.to_string())
+    })
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    match gateway() {
+        Ok(gateway) => Ok(serve(gateway, req, env, &ctx).await),
+        Err(report) => {
+            worker::console_error!("{report}");
+            let err = ApiError::misconfigured(format!("The gateway's configuration `{CONFIG_NAME}` is invalid; run `gateway check` on it."));
+            Ok(error_response(&err, ""))
+        }
+    }
+}
+
+/// The parts of the request line the pipeline needs, as the client sent them.
+struct Target {
+    method: String,
+    path: String,
+    query: Option<String>,
+}
+
+/// The raw path and query: `Url` would resolve dot segments before they could be refused.
+fn target(req: &Request) -> Target {
+    let url = req.inner().url();
+    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_string())),
+        None => (path_and_query, None),
+    };
+    Target { method: req.method().to_string(), path: path.to_string(), query }
+}
+
+async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Context) -> Response {
+    let started = Date::now().as_millis();
+    let target = target(&req);
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let request_id = request_id(&headers);
+    let mut facts = Facts {
+        method: target.method.clone(),
+        path: target.path.clone(),
+        created_at: time::sqlite_datetime(started),
+        request_id: request_id.clone(),
+        config_version: gateway.config.gateway.version.clone(),
+        headers: headers.clone(),
+        ..Facts::default()
+    };
+    let route = match gateway.route(&target.method, &target.path) {
+        Ok(route) => route,
+        Err(err) => {
+            let log = gateway.log_of_unrouted(&target.path);
+            return refuse(err, log, facts, started, env, ctx);
+        }
+    };
+    let log = gateway.log_of(route);
+    let counters = KvCounters::new(&env);
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let admission = match gateway.admit(route, header, &counters, started, &mut facts).await {
+        Ok(admission) => admission,
+        Err(err) => return refuse(err, log, facts, started, env, ctx),
+    };
+    for problem in &admission.store_errors {
+        worker::console_error!("{problem}");
+    }
+    let (name, upstream) = match admission.responder {
+        Responder::Health(body) => {
+            facts.status = 200;
+            let response = json_response(200, &body, &request_id);
+            finish_log(log, facts, started, env, ctx);
+            return response;
+        }
+        Responder::Proxy { name, upstream } => (name, upstream),
+    };
+    let body = match read_body(gateway, &mut req).await {
+        Ok(body) => body,
+        Err(err) => return refuse(err, log, facts, started, env, ctx),
+    };
+    facts.model = crate::pipeline::row::model_of(&body);
+    let call = upstream::Call { name, upstream, target: &target, headers: &headers, body };
+    match upstream::forward(&env, call).await {
+        Err(err) => refuse(err, log, facts, started, env, ctx),
+        Ok(forwarded) => {
+            facts.upstream = Some(name.to_string());
+            facts.status = forwarded.response.status_code();
+            facts.latency_ms = Date::now().as_millis().saturating_sub(started);
+            let response = with_request_id(forwarded.response, &request_id);
+            if let Some(log) = log {
+                let ended = forwarded.ended;
+                ctx.wait_until(async move {
+                    if let Ok(summary) = ended.await {
+                        facts.tokens = summary.total_tokens.unwrap_or(0);
+                    }
+                    access_log::write(&env, log, &facts).await;
+                });
+            }
+            response
+        }
+    }
+}
+
+/// Reads the body, refusing it unread when `Content-Length` already says it is too large.
+async fn read_body(gateway: &Gateway, req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = declared {
+        gateway.check_body_len(len)?;
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|err| ApiError::bad_request("unreadable_body", format!("The request body could not be read: {err}")))?;
+    gateway.check_body_len(body.len() as u64)?;
+    Ok(body)
+}
+
+/// Answers with `err` and logs the request.
+fn refuse(err: ApiError, log: Option<&'static Log>, mut facts: Facts, started: u64, env: Env, ctx: &Context) -> Response {
+    facts.status = err.status;
+    facts.error = Some(err.code);
+    let response = error_response(&err, &facts.request_id);
+    finish_log(log, facts, started, env, ctx);
+    response
+}
+
+fn finish_log(log: Option<&'static Log>, mut facts: Facts, started: u64, env: Env, ctx: &Context) {
+    facts.latency_ms = Date::now().as_millis().saturating_sub(started);
+    if let Some(log) = log {
+        ctx.wait_until(async move { access_log::write(&env, log, &facts).await });
+    }
+}
+
+fn error_response(err: &ApiError, request_id: &str) -> Response {
+    let response = json_response(err.status, &err.body(), request_id);
+    for (name, value) in &err.headers {
+        let _ = response.headers().set(name, value);
+    }
+    response
+}
+
+fn json_response(status: u16, body: &str, request_id: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    let response = Response::from_bytes(body.as_bytes().to_vec())
+        .unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| Response::builder().empty()))
+        .with_status(status)
+        .with_headers(headers);
+    with_request_id(response, request_id)
+}
+
+fn with_request_id(response: Response, request_id: &str) -> Response {
+    if !request_id.is_empty() {
+        let _ = response.headers().set("x-request-id", request_id);
+    }
+    response
+}
+
+/// Cloudflare's ray id when there is one (it ties the row to Cloudflare's own logs), else a
+/// random id.
+fn request_id(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("cf-ray"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| {
+            let random = || (worker::js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+            format!("{:08x}{:08x}", random(), random())
+        })
+}
