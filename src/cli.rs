@@ -67,7 +67,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check { file, wrangler } => check(&file, wrangler.as_deref()),
         Command::Plan { file, users, hours } => load(&file).map(|loaded| {
-            print!("{}", plan::render(&loaded.config, &display(&file), plan::Load { users, hours }));
+            print!(
+                "{}",
+                plan::render(&loaded.config, &display(&file), plan::Load { users, hours })
+            );
             0
         }),
         Command::Schema => {
@@ -98,7 +101,9 @@ fn check(file: &Path, wrangler: Option<&Path>) -> Result<u8, u8> {
         c.logs.len(),
         warnings_suffix(&loaded.report)
     );
-    let Some(wrangler) = wrangler else { return Ok(0) };
+    let Some(wrangler) = wrangler else {
+        return Ok(0);
+    };
     let text = read(wrangler)?;
     let report = config::wrangler::check(c, &display(wrangler), &text);
     eprint!("{report}");
@@ -106,7 +111,11 @@ fn check(file: &Path, wrangler: Option<&Path>) -> Result<u8, u8> {
         eprintln!("✗ {}: {}", display(wrangler), summary(&report));
         return Err(EXIT_INVALID);
     }
-    println!("✓ {}: every binding declared, compatibility_date pinned{}", display(wrangler), warnings_suffix(&report));
+    println!(
+        "✓ {}: every binding declared, compatibility_date pinned{}",
+        display(wrangler),
+        warnings_suffix(&report)
+    );
     Ok(0)
 }
 
@@ -162,7 +171,11 @@ fn write_migration(dir: &Path, sql: &str) -> Result<u8, u8> {
 fn summary(report: &Report) -> String {
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
-    format!("{errors} error{}, {warnings} warning{}", plural(errors), plural(warnings))
+    format!(
+        "{errors} error{}, {warnings} warning{}",
+        plural(errors),
+        plural(warnings)
+    )
 }
 
 fn warnings_suffix(report: &Report) -> String {

@@ -140,10 +140,7 @@ fn render(report: &Report, d: &Diagnostic, out: &mut fmt::Formatter<'_>) -> fmt:
     let line_start = report.text[..span.start.min(report.text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
-    let line_text = report.text[line_start..]
-        .lines()
-        .next()
-        .unwrap_or_default();
+    let line_text = report.text[line_start..].lines().next().unwrap_or_default();
     // Underline the span's part on its first line; a span over several lines gets its start.
     let width = report.text[span.start.min(report.text.len())..span.end.min(report.text.len())]
         .lines()
@@ -174,7 +171,12 @@ mod tests {
     #[test]
     fn renders_file_line_column_and_underline() {
         let mut report = Report::new("g.toml", "[a]\nkey = 1\n");
-        let mut d = Diagnostic::error("unknown-key", ConfigPath::root().key("a"), "unknown key `key`").with_help("remove it");
+        let mut d = Diagnostic::error(
+            "unknown-key",
+            ConfigPath::root().key("a"),
+            "unknown key `key`",
+        )
+        .with_help("remove it");
         d.span = Some(4..7);
         report.diagnostics.push(d);
         let text = report.to_string();

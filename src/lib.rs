@@ -7,12 +7,12 @@
 //! `fetch` through `worker::Env`.
 #![warn(missing_docs)]
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod config;
 pub mod diagnostics;
+#[cfg(target_arch = "wasm32")]
+pub mod edge;
 pub mod migrate;
 pub mod pipeline;
 pub mod plan;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cli;
-#[cfg(target_arch = "wasm32")]
-pub mod edge;

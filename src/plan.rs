@@ -22,7 +22,10 @@ pub struct Load {
 impl Default for Load {
     /// The seed's single event: 50 users for 8 hours.
     fn default() -> Self {
-        Self { users: 50, hours: 8 }
+        Self {
+            users: 50,
+            hours: 8,
+        }
     }
 }
 
@@ -30,13 +33,42 @@ impl Default for Load {
 pub fn render(config: &Config, file: &str, load: Load) -> String {
     let mut out = String::new();
     let g = &config.gateway;
-    let _ = writeln!(out, "gateway `{}`, config version {}, from {file}", g.name, g.version);
-    let _ = writeln!(out, "request bodies up to {} bytes; routes are tried in order\n", g.max_body_bytes);
+    let _ = writeln!(
+        out,
+        "gateway `{}`, config version {}, from {file}",
+        g.name, g.version
+    );
+    let _ = writeln!(
+        out,
+        "request bodies up to {}; routes are tried in order",
+        bytes(g.max_body_bytes)
+    );
+    match &g.unrouted_log {
+        Some(log) => {
+            let _ = writeln!(
+                out,
+                "requests no route takes (404s, refused paths) are logged to `{log}`\n"
+            );
+        }
+        None => out.push_str("requests no route takes (404s, refused paths) are not logged\n\n"),
+    }
     for route in &config.routes {
         let methods: Vec<&str> = route.methods.iter().map(|m| m.as_str()).collect();
-        let _ = writeln!(out, "route `{}`: {} {}", route.name, methods.join(", "), route.path);
+        let _ = writeln!(
+            out,
+            "route `{}`: {} {}",
+            route.name,
+            methods.join(", "),
+            route.path
+        );
         for (i, stage) in route.stages.iter().enumerate() {
-            let _ = writeln!(out, "  {}. {:<12} {}", i + 1, stage.kind(), describe(config, stage));
+            let _ = writeln!(
+                out,
+                "  {}. {:<12} {}",
+                i + 1,
+                stage.kind(),
+                describe(config, stage)
+            );
         }
         out.push('\n');
     }
@@ -49,10 +81,16 @@ fn describe(config: &Config, stage: &Stage) -> String {
         Stage::AuthHeader => {
             let id = &config.identity;
             let missing = match id.on_missing {
-                OnMissing::Fallback => format!("as `{}` (all such clients share one bucket and one log stream)", id.fallback),
-                OnMissing::Refuse => "refused with 401".to_string(),
+                OnMissing::Fallback => format!(
+                    "is served as `{}` (all such clients share one bucket and one log stream)",
+                    id.fallback
+                ),
+                OnMissing::Refuse => "is refused with 401".to_string(),
             };
-            format!("user = the `{}` header; a request without it is served {missing}", id.header)
+            format!(
+                "user = the `{}` header; a request without it {missing}",
+                id.header
+            )
         }
         Stage::Limit { limiter } => match config.limiters.get(limiter) {
             Some(l) => describe_limiter(limiter, l),
@@ -62,13 +100,18 @@ fn describe(config: &Config, stage: &Stage) -> String {
             Some(u) => describe_upstream(upstream, u),
             None => format!("`{upstream}` (not declared)"),
         },
-        Stage::Health => format!("answers 200 {{\"status\":\"ok\",\"gateway\":\"{}\"}}", config.gateway.name),
+        Stage::Health => format!(
+            "answers 200 {{\"status\":\"ok\",\"gateway\":\"{}\"}}",
+            config.gateway.name
+        ),
         Stage::Log { log } => match config.logs.get(log) {
             Some(l) => {
                 let columns: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
                 format!(
                     "`{log}`: a row in D1 `{}` table `{}` ({}) for every request, 429s and errors included; written after the response, never delaying it",
-                    l.binding, l.table, columns.join(", ")
+                    l.binding,
+                    l.table,
+                    columns.join(", ")
                 )
             }
             None => format!("`{log}` (not declared)"),
@@ -90,13 +133,17 @@ fn describe_upstream(name: &str, u: &Upstream) -> String {
         (None, None) => "no address".to_string(),
     };
     format!(
-        "`{name}`: forward to {address}, timeout {} ms (→ 504), unreachable → 502; the answer streams back unbuffered",
-        u.timeout_ms
+        "`{name}`: forward to {address}, timeout {} (→ 504), unreachable → 502; the answer streams back unbuffered",
+        millis(u.timeout_ms)
     )
 }
 
 fn render_capacity(config: &Config, load: Load, out: &mut String) {
-    let _ = writeln!(out, "capacity: {} users × {} h a day, each at its limit", load.users, load.hours);
+    let _ = writeln!(
+        out,
+        "capacity: {} users × {} h a day, each at its limit",
+        load.users, load.hours
+    );
     let mut rows_per_day = 0u64;
     for route in &config.routes {
         // Each row costs one write, plus one per index on the table.
@@ -113,25 +160,39 @@ fn render_capacity(config: &Config, load: Load, out: &mut String) {
             Stage::Limit { limiter } => config.limiters.get(limiter),
             _ => None,
         });
-        let (Some(limiter), true) = (limiter, logged > 0) else { continue };
-        let per_minute = f64::from(limiter.requests) * 60.0 / f64::from(limiter.window_seconds.max(1));
+        let (Some(limiter), true) = (limiter, logged > 0) else {
+            continue;
+        };
+        let per_minute =
+            f64::from(limiter.requests) * 60.0 / f64::from(limiter.window_seconds.max(1));
         let requests = (load.users as f64 * per_minute * 60.0 * load.hours as f64).round() as u64;
         rows_per_day += requests * logged;
         let _ = writeln!(
             out,
-            "  route `{}`: {} users × {} req/min × 60 × {} h = {} requests/day → {} D1 rows written/day ({logged} per request, index updates included)",
-            route.name, load.users, trim(per_minute), load.hours, thousands(requests), thousands(requests * logged)
+            "  route `{}`: {} users × {} req/min × 60 min × {} h = {} requests/day → {} D1 rows written/day ({logged} per request, index updates included)",
+            route.name,
+            load.users,
+            trim(per_minute),
+            load.hours,
+            thousands(requests),
+            thousands(requests * logged)
         );
     }
     if rows_per_day == 0 {
-        let _ = writeln!(out, "  no limited, logged route: D1 usage is bounded by traffic alone");
+        let _ = writeln!(
+            out,
+            "  no limited, logged route: D1 usage is bounded by traffic alone"
+        );
         return;
     }
     let ratio = rows_per_day as f64 / D1_FREE_ROWS_WRITTEN_PER_DAY as f64;
     let verdict = if ratio <= 1.0 {
         "fits the free tier".to_string()
     } else {
-        format!("{:.1}× the free tier: use Workers Paid (or lower the rate) for this load", ratio)
+        format!(
+            "{:.1}× the free tier: use Workers Paid (or lower the rate) for this load",
+            ratio
+        )
     };
     let _ = writeln!(
         out,
@@ -145,8 +206,30 @@ fn render_capacity(config: &Config, load: Load, out: &mut String) {
     );
 }
 
+/// 60000 → "60 s"; 1500 → "1500 ms".
+fn millis(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+/// 1048576 → "1 MiB"; sizes that are not whole KiB or MiB stay in bytes.
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n.is_multiple_of(1 << 20) => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n.is_multiple_of(1 << 10) => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
 fn trim(x: f64) -> String {
-    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 /// 1200000 → "1,200,000".
@@ -154,7 +237,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -29,7 +29,9 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Report> {
     let config: Config = match toml::from_str(text) {
         Ok(config) => config,
         Err(err) => {
-            report.diagnostics.push(toml_error("schema", &err, Some(&located)));
+            report
+                .diagnostics
+                .push(toml_error("schema", &err, Some(&located)));
             return Err(report);
         }
     };
@@ -47,12 +49,13 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Report> {
 
 /// Turns toml's error into a diagnostic, naming the nearest valid key or variant for a typo.
 fn toml_error(kind: &'static str, err: &toml::de::Error, located: Option<&Located>) -> Diagnostic {
-    let message = err.message().trim().to_string();
+    let raw = err.message().trim();
+    let message = plain_words(raw);
     let path = match (located, err.span()) {
         (Some(doc), Some(span)) => doc.path_at(span.start),
         _ => ConfigPath::root(),
     };
-    let (code, help) = explain(&message);
+    let (code, help) = explain(raw);
     let code = if kind == "syntax" { "syntax" } else { code };
     let mut diagnostic = Diagnostic::error(code, path, message);
     diagnostic.span = err.span();
@@ -60,25 +63,63 @@ fn toml_error(kind: &'static str, err: &toml::de::Error, located: Option<&Locate
     diagnostic
 }
 
+/// serde's wording in the operator's terms: keys and values, not fields, variants and `u32`.
+/// The list of valid names moves to the help line, so it is not said twice.
+fn plain_words(message: &str) -> String {
+    let message = match message.split_once(", expected") {
+        Some((head, _)) if message.starts_with("unknown ") => head.to_string(),
+        _ => message.to_string(),
+    };
+    message
+        .replacen("unknown field", "unknown key", 1)
+        .replacen("unknown variant", "unknown value", 1)
+        .replacen("missing field", "missing key", 1)
+        .replace(
+            "expected u32",
+            "expected a whole number (0 or more, without quotes)",
+        )
+        .replace(
+            "expected u64",
+            "expected a whole number (0 or more, without quotes)",
+        )
+}
+
 /// A code and a suggestion for serde's messages about unknown or missing names.
 fn explain(message: &str) -> (&'static str, Option<String>) {
     let quoted = backticked(message);
-    if let Some(kind) = ["unknown field", "unknown variant"].into_iter().find(|k| message.starts_with(k)) {
+    if let Some(kind) = ["unknown field", "unknown variant"]
+        .into_iter()
+        .find(|k| message.starts_with(k))
+    {
         let Some((word, expected)) = quoted.split_first() else {
             return ("unknown-key", None);
         };
-        let what = if kind == "unknown field" { "key" } else { "value" };
+        let what = if kind == "unknown field" {
+            "key"
+        } else {
+            "value"
+        };
         let help = match did_you_mean(word, expected) {
             Some(best) => format!("did you mean `{best}`?"),
             None if expected.is_empty() => format!("remove `{word}`: this table takes no keys"),
             None => format!("valid {what}s here: {}", expected.join(", ")),
         };
-        let code = if what == "key" { "unknown-key" } else { "unknown-value" };
+        let code = if what == "key" {
+            "unknown-key"
+        } else {
+            "unknown-value"
+        };
         return (code, Some(help));
     }
     if message.starts_with("missing field") {
-        let help = quoted.first().map(|f| format!("add `{f} = ...` to this table"));
+        let help = quoted
+            .first()
+            .map(|f| format!("add `{f} = ...` to this table"));
         return ("missing-key", help);
+    }
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        let help = "write numbers without quotes (`requests = 50`), text in quotes, lists in `[ ]`";
+        return ("wrong-type", Some(help.to_string()));
     }
     ("invalid-value", None)
 }
@@ -94,7 +135,8 @@ mod tests {
 
     #[test]
     fn a_typo_in_a_key_names_the_nearest_key() {
-        let (code, help) = explain("unknown field `reqests`, expected one of `requests`, `window_seconds`");
+        let (code, help) =
+            explain("unknown field `reqests`, expected one of `requests`, `window_seconds`");
         assert_eq!(code, "unknown-key");
         assert_eq!(help.as_deref(), Some("did you mean `requests`?"));
     }

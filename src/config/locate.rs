@@ -6,8 +6,8 @@
 use std::fmt;
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// A path into the configuration: keys and array indices.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl<'a> Located<'a> {
                     .iter()
                     .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
                     .map(|(_, v)| v),
-                (Segment::Index(i), _, Some(DeValue::Array(items))) => items.iter().nth(*i),
+                (Segment::Index(i), _, Some(DeValue::Array(items))) => items.get(*i),
                 _ => None,
             };
             let Some(next) = next else { break };
@@ -115,12 +115,13 @@ fn deepest(
     contains: &dyn Fn(Range<usize>) -> bool,
     best: &mut ConfigPath,
 ) {
-    let mut visit = |child_path: ConfigPath, key: Option<Range<usize>>, child: &Spanned<DeValue<'_>>| {
-        if key.is_some_and(contains) || contains(child.span()) {
-            *best = child_path.clone();
-        }
-        deepest(child, &child_path, contains, best);
-    };
+    let mut visit =
+        |child_path: ConfigPath, key: Option<Range<usize>>, child: &Spanned<DeValue<'_>>| {
+            if key.is_some_and(contains) || contains(child.span()) {
+                *best = child_path.clone();
+            }
+            deepest(child, &child_path, contains, best);
+        };
     match value.get_ref() {
         DeValue::Table(table) => {
             for (k, v) in table {
@@ -145,7 +146,12 @@ mod tests {
     #[test]
     fn finds_nested_values_and_falls_back_to_ancestors() {
         let doc = Located::parse(DOC).unwrap();
-        let path = ConfigPath::root().key("routes").index(0).key("stages").index(0).key("upstream");
+        let path = ConfigPath::root()
+            .key("routes")
+            .index(0)
+            .key("stages")
+            .index(0)
+            .key("upstream");
         assert_eq!(path.to_string(), "routes[0].stages[0].upstream");
         let span = doc.span(&path).unwrap();
         assert_eq!(&DOC[span], "\"u\"");
@@ -158,6 +164,9 @@ mod tests {
     fn finds_the_path_at_an_offset() {
         let doc = Located::parse(DOC).unwrap();
         let offset = DOC.find("\"u\"").unwrap();
-        assert_eq!(doc.path_at(offset).to_string(), "routes[0].stages[0].upstream");
+        assert_eq!(
+            doc.path_at(offset).to_string(),
+            "routes[0].stages[0].upstream"
+        );
     }
 }

@@ -205,7 +205,11 @@ mod tests {
 
     #[test]
     fn credentials_can_never_be_a_column() {
-        for name in ["header:Authorization", "header:cookie", "header:Proxy-Authorization"] {
+        for name in [
+            "header:Authorization",
+            "header:cookie",
+            "header:Proxy-Authorization",
+        ] {
             let err = name.parse::<ColumnSource>().unwrap_err();
             assert!(err.contains("can never be logged"), "{err}");
         }

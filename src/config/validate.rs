@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::locate::ConfigPath;
-use super::source::is_header_name;
 use super::model::{Config, OnMissing, Route, Stage};
+use super::source::is_header_name;
 use super::suggest::did_you_mean;
 use crate::diagnostics::Diagnostic;
 
@@ -26,23 +26,40 @@ pub fn validate(config: &Config) -> Vec<Diagnostic> {
 }
 
 fn check_gateway(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
-    for (key, value) in [("name", &config.gateway.name), ("version", &config.gateway.version)] {
+    for (key, value) in [
+        ("name", &config.gateway.name),
+        ("version", &config.gateway.version),
+    ] {
         if value.trim().is_empty() {
             found.push(
                 Diagnostic::error("empty", at.key(key), format!("`gateway.{key}` is empty"))
-                    .with_help(format!("give the gateway a {key}, e.g. `{key} = \"organized-gateway\"`")),
+                    .with_help(format!(
+                        "give the gateway a {key}, e.g. `{key} = \"organized-gateway\"`"
+                    )),
             );
         }
     }
-    if let Some(log) = &config.gateway.unrouted_log {
-        if !config.logs.contains_key(log) {
-            found.push(unknown_reference(at.key("unrouted_log"), "log", log, config.logs.keys()));
-        }
+    if let Some(log) = config
+        .gateway
+        .unrouted_log
+        .as_ref()
+        .filter(|l| !config.logs.contains_key(*l))
+    {
+        found.push(unknown_reference(
+            at.key("unrouted_log"),
+            "log",
+            log,
+            config.logs.keys(),
+        ));
     }
     if config.gateway.max_body_bytes == 0 {
         found.push(
-            Diagnostic::error("range", at.key("max_body_bytes"), "`max_body_bytes` is 0: every request with a body would be refused")
-                .with_help("use e.g. 1048576 (1 MiB)"),
+            Diagnostic::error(
+                "range",
+                at.key("max_body_bytes"),
+                "`max_body_bytes` is 0: every request with a body would be refused",
+            )
+            .with_help("use e.g. 1048576 (1 MiB)"),
         );
     }
 }
@@ -51,14 +68,24 @@ fn check_identity(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>)
     let identity = &config.identity;
     if !is_header_name(&identity.header) {
         found.push(
-            Diagnostic::error("header-name", at.key("header"), format!("`{}` is not a valid header name", identity.header))
-                .with_help("use letters, digits and `-`, e.g. `X-User-ID`"),
+            Diagnostic::error(
+                "header-name",
+                at.key("header"),
+                format!("`{}` is not a valid header name", identity.header),
+            )
+            .with_help("use letters, digits and `-`, e.g. `X-User-ID`"),
         );
     }
     if identity.on_missing == OnMissing::Fallback && identity.fallback.trim().is_empty() {
         found.push(
-            Diagnostic::error("empty", at.key("fallback"), "`fallback` is empty, so requests without an identity would have none")
-                .with_help("set `fallback = \"anonymous\"`, or `on_missing = \"refuse\"` to answer 401"),
+            Diagnostic::error(
+                "empty",
+                at.key("fallback"),
+                "`fallback` is empty, so requests without an identity would have none",
+            )
+            .with_help(
+                "set `fallback = \"anonymous\"`, or `on_missing = \"refuse\"` to answer 401",
+            ),
         );
     }
 }
@@ -68,20 +95,37 @@ fn check_limiters(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>)
         let at = at.key(name);
         if limiter.requests == 0 {
             found.push(
-                Diagnostic::error("range", at.key("requests"), format!("limiter `{name}` admits 0 requests: every request would get 429"))
-                    .with_help("set `requests` to at least 1, or remove the `limit` stage"),
+                Diagnostic::error(
+                    "range",
+                    at.key("requests"),
+                    format!("limiter `{name}` admits 0 requests: every request would get 429"),
+                )
+                .with_help("set `requests` to at least 1, or remove the `limit` stage"),
             );
         }
         if limiter.window_seconds == 0 {
             found.push(
-                Diagnostic::error("range", at.key("window_seconds"), format!("limiter `{name}` has a 0 s window"))
-                    .with_help("use e.g. `window_seconds = 60`"),
+                Diagnostic::error(
+                    "range",
+                    at.key("window_seconds"),
+                    format!("limiter `{name}` has a 0 s window"),
+                )
+                .with_help("use e.g. `window_seconds = 60`"),
             );
         }
         if limiter.kv_ttl_seconds < KV_MIN_TTL_SECONDS {
             found.push(
-                Diagnostic::error("range", at.key("kv_ttl_seconds"), format!("KV's minimum TTL is {KV_MIN_TTL_SECONDS} s; `{name}` asks for {} s", limiter.kv_ttl_seconds))
-                    .with_help(format!("set `kv_ttl_seconds` to at least {KV_MIN_TTL_SECONDS}")),
+                Diagnostic::error(
+                    "range",
+                    at.key("kv_ttl_seconds"),
+                    format!(
+                        "KV's minimum TTL is {KV_MIN_TTL_SECONDS} s; `{name}` asks for {} s",
+                        limiter.kv_ttl_seconds
+                    ),
+                )
+                .with_help(format!(
+                    "set `kv_ttl_seconds` to at least {KV_MIN_TTL_SECONDS}"
+                )),
             );
         } else if limiter.kv_ttl_seconds < limiter.window_seconds {
             found.push(
@@ -117,8 +161,12 @@ fn check_upstreams(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>
         }
         if upstream.timeout_ms == 0 {
             found.push(
-                Diagnostic::error("range", at.key("timeout_ms"), format!("upstream `{name}` has a 0 ms timeout: every request would get 504"))
-                    .with_help("use e.g. `timeout_ms = 60000`"),
+                Diagnostic::error(
+                    "range",
+                    at.key("timeout_ms"),
+                    format!("upstream `{name}` has a 0 ms timeout: every request would get 504"),
+                )
+                .with_help("use e.g. `timeout_ms = 60000`"),
             );
         }
     }
@@ -130,14 +178,22 @@ fn check_logs(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
         check_binding_name(&log.binding, &at.key("binding"), found);
         if !is_sql_identifier(&log.table) {
             found.push(
-                Diagnostic::error("sql-name", at.key("table"), format!("`{}` is not a plain SQL table name", log.table))
-                    .with_help("use letters, digits and `_`, starting with a letter, e.g. `requests`"),
+                Diagnostic::error(
+                    "sql-name",
+                    at.key("table"),
+                    format!("`{}` is not a plain SQL table name", log.table),
+                )
+                .with_help("use letters, digits and `_`, starting with a letter, e.g. `requests`"),
             );
         }
         if log.columns.is_empty() {
             found.push(
-                Diagnostic::error("missing", at.key("columns"), format!("log `{name}` has no columns"))
-                    .with_help("add e.g. `{ name = \"user_id\", source = \"user_id\" }`"),
+                Diagnostic::error(
+                    "missing",
+                    at.key("columns"),
+                    format!("log `{name}` has no columns"),
+                )
+                .with_help("add e.g. `{ name = \"user_id\", source = \"user_id\" }`"),
             );
         }
         let mut seen = BTreeSet::new();
@@ -145,8 +201,12 @@ fn check_logs(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
             let at = at.key("columns").index(i);
             if !is_sql_identifier(&column.name) {
                 found.push(
-                    Diagnostic::error("sql-name", at.key("name"), format!("`{}` is not a plain SQL column name", column.name))
-                        .with_help("use letters, digits and `_`, starting with a letter"),
+                    Diagnostic::error(
+                        "sql-name",
+                        at.key("name"),
+                        format!("`{}` is not a plain SQL column name", column.name),
+                    )
+                    .with_help("use letters, digits and `_`, starting with a letter"),
                 );
             } else if column.name.eq_ignore_ascii_case("id") {
                 found.push(
@@ -155,16 +215,30 @@ fn check_logs(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
                 );
             } else if !seen.insert(column.name.to_ascii_lowercase()) {
                 found.push(
-                    Diagnostic::error("duplicate", at.key("name"), format!("column `{}` is declared twice in log `{name}`", column.name))
-                        .with_help("rename or remove one of them"),
+                    Diagnostic::error(
+                        "duplicate",
+                        at.key("name"),
+                        format!("column `{}` is declared twice in log `{name}`", column.name),
+                    )
+                    .with_help("rename or remove one of them"),
                 );
             }
             if let Some(declared) = column.sql_type {
                 let natural = column.source.natural_type();
                 if declared != natural {
                     found.push(
-                        Diagnostic::warning("sql-type", at.key("type"), format!("column `{}` is {} but `{}` is {}", column.name, declared.as_sql(), column.source, natural.as_sql()))
-                            .with_help(format!("drop `type` to use {}", natural.as_sql())),
+                        Diagnostic::warning(
+                            "sql-type",
+                            at.key("type"),
+                            format!(
+                                "column `{}` is {} but `{}` is {}",
+                                column.name,
+                                declared.as_sql(),
+                                column.source,
+                                natural.as_sql()
+                            ),
+                        )
+                        .with_help(format!("drop `type` to use {}", natural.as_sql())),
                     );
                 }
             }
@@ -184,8 +258,15 @@ fn check_routes(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
         let at = at.index(i);
         if let Some(first) = names.insert(route.name.as_str(), i) {
             found.push(
-                Diagnostic::error("duplicate", at.key("name"), format!("route name `{}` is also used by routes[{first}]", route.name))
-                    .with_help("give each route its own name"),
+                Diagnostic::error(
+                    "duplicate",
+                    at.key("name"),
+                    format!(
+                        "route name `{}` is also used by routes[{first}]",
+                        route.name
+                    ),
+                )
+                .with_help("give each route its own name"),
             );
         }
         check_route_shape(route, &at, found);
@@ -197,22 +278,33 @@ fn check_routes(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
 fn check_route_shape(route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
     if route.methods.is_empty() {
         found.push(
-            Diagnostic::error("missing", at.key("methods"), format!("route `{}` accepts no method", route.name))
-                .with_help("list at least one, e.g. `methods = [\"POST\"]`"),
+            Diagnostic::error(
+                "missing",
+                at.key("methods"),
+                format!("route `{}` accepts no method", route.name),
+            )
+            .with_help("list at least one, e.g. `methods = [\"POST\"]`"),
         );
     }
     let mut seen = BTreeSet::new();
     for (i, method) in route.methods.iter().enumerate() {
         if !seen.insert(method.as_str()) {
             found.push(
-                Diagnostic::warning("duplicate", at.key("methods").index(i), format!("`{}` is listed twice", method.as_str()))
-                    .with_help("remove the repeat"),
+                Diagnostic::warning(
+                    "duplicate",
+                    at.key("methods").index(i),
+                    format!("`{}` is listed twice", method.as_str()),
+                )
+                .with_help("remove the repeat"),
             );
         }
     }
     let path = &route.path;
     let body = path.strip_suffix("/*").unwrap_or(path);
-    let segments_ok = body.split('/').skip(1).all(|s| s != "." && s != ".." && !s.contains(['*', '%', '?', '#']));
+    let segments_ok = body
+        .split('/')
+        .skip(1)
+        .all(|s| s != "." && s != ".." && !s.contains(['*', '%', '?', '#']));
     if !path.starts_with('/') || !segments_ok {
         found.push(
             Diagnostic::error("path", at.key("path"), format!("`{path}` is not a route path"))
@@ -250,7 +342,14 @@ fn check_stage_order(route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>
         match stage {
             Stage::AuthHeader => {
                 if seen_auth {
-                    found.push(Diagnostic::warning("duplicate", at_stage(i), "a second `auth-header` stage does nothing").with_help("remove it"));
+                    found.push(
+                        Diagnostic::warning(
+                            "duplicate",
+                            at_stage(i),
+                            "a second `auth-header` stage does nothing",
+                        )
+                        .with_help("remove it"),
+                    );
                 }
                 seen_auth = true;
                 identified = true;
@@ -266,7 +365,11 @@ fn check_stage_order(route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>
                     );
                 }
                 if after_responder {
-                    found.push(order_error(at_stage(i), stage, "after the responder, when the request has already been served"));
+                    found.push(order_error(
+                        at_stage(i),
+                        stage,
+                        "after the responder, when the request has already been served",
+                    ));
                 }
             }
             Stage::Proxy { .. } => {
@@ -288,8 +391,14 @@ fn check_stage_order(route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>
 }
 
 fn order_error(path: ConfigPath, stage: &Stage, when: &str) -> Diagnostic {
-    Diagnostic::error("order", path, format!("`{}` is placed {when}", stage.kind()))
-        .with_help("order the stages auth-header → limit → proxy; `log` may go anywhere and always runs last")
+    Diagnostic::error(
+        "order",
+        path,
+        format!("`{}` is placed {when}", stage.kind()),
+    )
+    .with_help(
+        "order the stages auth-header → limit → proxy; `log` may go anywhere and always runs last",
+    )
 }
 
 fn check_references(config: &Config, route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
@@ -297,24 +406,52 @@ fn check_references(config: &Config, route: &Route, at: &ConfigPath, found: &mut
     for (i, stage) in route.stages.iter().enumerate() {
         let at = at.key("stages").index(i);
         let (key, name, declared): (&str, &str, Vec<&str>) = match stage {
-            Stage::Limit { limiter } => ("limiter", limiter, config.limiters.keys().map(String::as_str).collect()),
-            Stage::Proxy { upstream } => ("upstream", upstream, config.upstreams.keys().map(String::as_str).collect()),
+            Stage::Limit { limiter } => (
+                "limiter",
+                limiter,
+                config.limiters.keys().map(String::as_str).collect(),
+            ),
+            Stage::Proxy { upstream } => (
+                "upstream",
+                upstream,
+                config.upstreams.keys().map(String::as_str).collect(),
+            ),
             Stage::Log { log } => {
                 if !logs_seen.insert(log.as_str()) {
-                    found.push(Diagnostic::error("duplicate", at.clone(), format!("route `{}` logs to `{log}` twice: every request would be two rows", route.name)).with_help("remove one of the `log` stages"));
+                    found.push(
+                        Diagnostic::error(
+                            "duplicate",
+                            at.clone(),
+                            format!(
+                                "route `{}` logs to `{log}` twice: every request would be two rows",
+                                route.name
+                            ),
+                        )
+                        .with_help("remove one of the `log` stages"),
+                    );
                 }
                 ("log", log, config.logs.keys().map(String::as_str).collect())
             }
             Stage::AuthHeader | Stage::Health => continue,
         };
         if !declared.contains(&name) {
-            found.push(unknown_reference(at.key(key), key, name, declared.into_iter()));
+            found.push(unknown_reference(
+                at.key(key),
+                key,
+                name,
+                declared.into_iter(),
+            ));
         }
     }
 }
 
 /// A reference to a `[{kind}s]` entry that does not exist.
-fn unknown_reference<'a>(at: ConfigPath, kind: &str, name: &str, declared: impl Iterator<Item = &'a (impl AsRef<str> + ?Sized + 'a)>) -> Diagnostic {
+fn unknown_reference<'a>(
+    at: ConfigPath,
+    kind: &str,
+    name: &str,
+    declared: impl Iterator<Item = &'a (impl AsRef<str> + ?Sized + 'a)>,
+) -> Diagnostic {
     let declared: Vec<&str> = declared.map(AsRef::as_ref).collect();
     let section = format!("{kind}s");
     let help = match did_you_mean(name, &declared) {
@@ -322,7 +459,12 @@ fn unknown_reference<'a>(at: ConfigPath, kind: &str, name: &str, declared: impl 
         None if declared.is_empty() => format!("declare it: `[{section}.{name}]`"),
         None => format!("declared {section}: {}", declared.join(", ")),
     };
-    Diagnostic::error("unknown-reference", at, format!("no {kind} named `{name}` in `[{section}]`")).with_help(help)
+    Diagnostic::error(
+        "unknown-reference",
+        at,
+        format!("no {kind} named `{name}` in `[{section}]`"),
+    )
+    .with_help(help)
 }
 
 fn check_unused(config: &Config, found: &mut Vec<Diagnostic>) {
@@ -336,15 +478,29 @@ fn check_unused(config: &Config, found: &mut Vec<Diagnostic>) {
             Stage::Log { log } => Some(("logs", log.as_str())),
             Stage::AuthHeader | Stage::Health => None,
         })
+        .chain(
+            config
+                .gateway
+                .unrouted_log
+                .iter()
+                .map(|l| ("logs", l.as_str())),
+        )
         .collect();
-    let declared = config.limiters.keys().map(|k| ("limiters", k))
+    let declared = config
+        .limiters
+        .keys()
+        .map(|k| ("limiters", k))
         .chain(config.upstreams.keys().map(|k| ("upstreams", k)))
         .chain(config.logs.keys().map(|k| ("logs", k)));
     for (section, name) in declared {
         if !used.contains(&(section, name.as_str())) {
             found.push(
-                Diagnostic::warning("unused", ConfigPath::root().key(section).key(name), format!("`{section}.{name}` is declared but no route uses it"))
-                    .with_help("reference it from a route's stages, or remove it"),
+                Diagnostic::warning(
+                    "unused",
+                    ConfigPath::root().key(section).key(name),
+                    format!("`{section}.{name}` is declared but no route uses it"),
+                )
+                .with_help("reference it from a route's stages, or remove it"),
             );
         }
     }
@@ -355,12 +511,15 @@ fn check_binding_name(name: &str, at: &ConfigPath, found: &mut Vec<Diagnostic>) 
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         found.push(
-            Diagnostic::error("binding-name", at.clone(), format!("`{name}` is not a valid Worker binding or var name"))
-                .with_help("use letters, digits and `_`, e.g. `RATE_LIMIT`"),
+            Diagnostic::error(
+                "binding-name",
+                at.clone(),
+                format!("`{name}` is not a valid Worker binding or var name"),
+            )
+            .with_help("use letters, digits and `_`, e.g. `RATE_LIMIT`"),
         );
     }
 }
-
 
 fn is_sql_identifier(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic())

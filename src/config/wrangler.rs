@@ -33,7 +33,11 @@ pub fn check(config: &Config, file: &str, text: &str) -> Report {
     let doc: toml::Table = match toml::from_str(text) {
         Ok(doc) => doc,
         Err(err) => {
-            report.diagnostics.push(Diagnostic::error("syntax", ConfigPath::root(), err.message().trim()));
+            report.diagnostics.push(Diagnostic::error(
+                "syntax",
+                ConfigPath::root(),
+                err.message().trim(),
+            ));
             return report;
         }
     };
@@ -42,17 +46,33 @@ pub fn check(config: &Config, file: &str, text: &str) -> Report {
     check_compatibility_date(&doc, &mut found);
     for (name, limiter) in &config.limiters {
         if !declared.kv.contains(&limiter.binding) {
-            found.push(missing_binding("limiters", name, &limiter.binding, "[[kv_namespaces]]", &declared.kv));
+            found.push(missing_binding(
+                "limiters",
+                name,
+                &limiter.binding,
+                "[[kv_namespaces]]",
+                &declared.kv,
+            ));
         }
     }
     for (name, log) in &config.logs {
         if !declared.d1.contains(&log.binding) {
-            found.push(missing_binding("logs", name, &log.binding, "[[d1_databases]]", &declared.d1));
+            found.push(missing_binding(
+                "logs",
+                name,
+                &log.binding,
+                "[[d1_databases]]",
+                &declared.d1,
+            ));
         }
     }
     for (name, upstream) in &config.upstreams {
-        if let Some(var) = &upstream.url_var {
-            if !declared.vars.contains(var) {
+        if let Some(var) = upstream
+            .url_var
+            .as_ref()
+            .filter(|v| !declared.vars.contains(*v))
+        {
+            {
                 found.push(
                     Diagnostic::warning("undeclared-var", ConfigPath::root().key("vars"), format!("upstream `{name}` reads `{var}`, which `[vars]` does not set"))
                         .with_help(format!("add `{var} = \"https://...\"` under `[vars]`, or make sure it is a secret: `npx wrangler secret put {var}`")),
@@ -93,10 +113,20 @@ fn check_compatibility_date(doc: &toml::Table, found: &mut Vec<Diagnostic>) {
     let help = "pin it to a fixed date, e.g. `compatibility_date = \"2026-10-01\"`: a floating date quietly changes runtime semantics between deploys";
     match doc.get("compatibility_date").and_then(Value::as_str) {
         None => found.push(
-            Diagnostic::error("compatibility-date", ConfigPath::root(), "wrangler.toml has no `compatibility_date`").with_help(help),
+            Diagnostic::error(
+                "compatibility-date",
+                ConfigPath::root(),
+                "wrangler.toml has no `compatibility_date`",
+            )
+            .with_help(help),
         ),
         Some(date) if !is_fixed_date(date) => found.push(
-            Diagnostic::error("compatibility-date", at, format!("`{date}` is not a fixed YYYY-MM-DD date")).with_help(help),
+            Diagnostic::error(
+                "compatibility-date",
+                at,
+                format!("`{date}` is not a fixed YYYY-MM-DD date"),
+            )
+            .with_help(help),
         ),
         Some(_) => {}
     }
@@ -114,14 +144,30 @@ fn is_fixed_date(date: &str) -> bool {
     }
 }
 
-fn missing_binding(section: &str, name: &str, binding: &str, table: &str, declared: &BTreeSet<String>) -> Diagnostic {
+fn missing_binding(
+    section: &str,
+    name: &str,
+    binding: &str,
+    table: &str,
+    declared: &BTreeSet<String>,
+) -> Diagnostic {
     let known: Vec<&str> = declared.iter().map(String::as_str).collect();
     let help = match super::did_you_mean(binding, &known) {
-        Some(best) => format!("did you mean `{best}`? Or declare `binding = \"{binding}\"` in a `{table}` entry"),
-        None => format!("declare it in wrangler.toml: a `{table}` entry with `binding = \"{binding}\"`"),
+        Some(best) => format!(
+            "did you mean `{best}`? Or declare `binding = \"{binding}\"` in a `{table}` entry"
+        ),
+        None => {
+            format!("declare it in wrangler.toml: a `{table}` entry with `binding = \"{binding}\"`")
+        }
     };
-    Diagnostic::error("undeclared-binding", ConfigPath::root(), format!("`{section}.{name}` uses binding `{binding}`, which wrangler.toml does not declare"))
-        .with_help(help)
+    Diagnostic::error(
+        "undeclared-binding",
+        ConfigPath::root(),
+        format!(
+            "`{section}.{name}` uses binding `{binding}`, which wrangler.toml does not declare"
+        ),
+    )
+    .with_help(help)
 }
 
 #[cfg(test)]

@@ -23,11 +23,21 @@ fn store_error(binding: &str, err: impl std::fmt::Display) -> StoreError {
 impl Counters for KvCounters<'_> {
     async fn get(&self, binding: &str, key: &str) -> Result<Option<u64>, StoreError> {
         let kv = self.env.kv(binding).map_err(|e| store_error(binding, e))?;
-        let text = kv.get(key).text().await.map_err(|e| store_error(binding, e))?;
+        let text = kv
+            .get(key)
+            .text()
+            .await
+            .map_err(|e| store_error(binding, e))?;
         Ok(text.and_then(|t| t.parse().ok()))
     }
 
-    async fn put(&self, binding: &str, key: &str, value: u64, ttl_seconds: u32) -> Result<(), StoreError> {
+    async fn put(
+        &self,
+        binding: &str,
+        key: &str,
+        value: u64,
+        ttl_seconds: u32,
+    ) -> Result<(), StoreError> {
         let kv = self.env.kv(binding).map_err(|e| store_error(binding, e))?;
         kv.put(key, value.to_string())
             .map_err(|e| store_error(binding, e))?

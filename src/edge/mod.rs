@@ -39,7 +39,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         Ok(gateway) => Ok(serve(gateway, req, env, &ctx).await),
         Err(report) => {
             worker::console_error!("{report}");
-            let err = ApiError::misconfigured(format!("The gateway's configuration `{CONFIG_NAME}` is invalid; run `gateway check` on it."));
+            let err = ApiError::misconfigured(format!(
+                "The gateway's configuration `{CONFIG_NAME}` is invalid; run `gateway check` on it."
+            ));
             Ok(error_response(&err, ""))
         }
     }
@@ -61,7 +63,11 @@ fn target(req: &Request) -> Target {
         Some((p, q)) => (p, Some(q.to_string())),
         None => (path_and_query, None),
     };
-    Target { method: req.method().to_string(), path: path.to_string(), query }
+    Target {
+        method: req.method().to_string(),
+        path: path.to_string(),
+        query,
+    }
 }
 
 async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Context) -> Response {
@@ -88,7 +94,10 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
     let log = gateway.log_of(route);
     let counters = KvCounters::new(&env);
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let admission = match gateway.admit(route, header, &counters, started, &mut facts).await {
+    let admission = match gateway
+        .admit(route, header, &counters, started, &mut facts)
+        .await
+    {
         Ok(admission) => admission,
         Err(err) => return refuse(err, log, facts, started, env, ctx),
     };
@@ -109,7 +118,13 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         Err(err) => return refuse(err, log, facts, started, env, ctx),
     };
     facts.model = crate::pipeline::row::model_of(&body);
-    let call = upstream::Call { name, upstream, target: &target, headers: &headers, body };
+    let call = upstream::Call {
+        name,
+        upstream,
+        target: &target,
+        headers: &headers,
+        body,
+    };
     match upstream::forward(&env, call).await {
         Err(err) => refuse(err, log, facts, started, env, ctx),
         Ok(forwarded) => {
@@ -133,20 +148,34 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
 
 /// Reads the body, refusing it unread when `Content-Length` already says it is too large.
 async fn read_body(gateway: &Gateway, req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(len) = declared {
         gateway.check_body_len(len)?;
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|err| ApiError::bad_request("unreadable_body", format!("The request body could not be read: {err}")))?;
+    let body = req.bytes().await.map_err(|err| {
+        ApiError::bad_request(
+            "unreadable_body",
+            format!("The request body could not be read: {err}"),
+        )
+    })?;
     gateway.check_body_len(body.len() as u64)?;
     Ok(body)
 }
 
 /// Answers with `err` and logs the request.
-fn refuse(err: ApiError, log: Option<&'static Log>, mut facts: Facts, started: u64, env: Env, ctx: &Context) -> Response {
+fn refuse(
+    err: ApiError,
+    log: Option<&'static Log>,
+    mut facts: Facts,
+    started: u64,
+    env: Env,
+    ctx: &Context,
+) -> Response {
     facts.status = err.status;
     facts.error = Some(err.code);
     let response = error_response(&err, &facts.request_id);

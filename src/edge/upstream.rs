@@ -9,7 +9,10 @@ use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use futures_util::{Stream, StreamExt};
 use worker::js_sys::Uint8Array;
-use worker::{AbortController, ByteStream, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::{
+    AbortController, ByteStream, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
+    RequestRedirect, Response,
+};
 
 use super::Target;
 use crate::config::Upstream;
@@ -44,9 +47,12 @@ pub async fn forward(env: &Env, call: Call<'_>) -> Result<Forwarded, ApiError> {
     let url = forward::upstream_url(&base, &call.target.path, call.target.query.as_deref());
     let headers = Headers::new();
     for (name, value) in forward::request_headers(call.headers)? {
-        headers
-            .append(&name, &value)
-            .map_err(|e| ApiError::bad_request("invalid_header", format!("The `{name}` header cannot be forwarded: {e}")))?;
+        headers.append(&name, &value).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_header",
+                format!("The `{name}` header cannot be forwarded: {e}"),
+            )
+        })?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::from(call.target.method.clone()))
@@ -55,18 +61,24 @@ pub async fn forward(env: &Env, call: Call<'_>) -> Result<Forwarded, ApiError> {
     if !call.body.is_empty() {
         init.with_body(Some(Uint8Array::from(call.body.as_slice()).into()));
     }
-    let request = Request::new_with_init(&url, &init)
-        .map_err(|e| ApiError::upstream_unreachable(call.name, &format!("bad upstream URL: {e}")))?;
+    let request = Request::new_with_init(&url, &init).map_err(|e| {
+        ApiError::upstream_unreachable(call.name, &format!("bad upstream URL: {e}"))
+    })?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
     let deadline = Delay::from(Duration::from_millis(call.upstream.timeout_ms));
     let mut response = match select(Box::pin(fetch.send_with_signal(&signal)), deadline).await {
         Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(err), _)) => return Err(ApiError::upstream_unreachable(call.name, &err.to_string())),
+        Either::Left((Err(err), _)) => {
+            return Err(ApiError::upstream_unreachable(call.name, &err.to_string()));
+        }
         Either::Right(_) => {
             controller.abort();
-            return Err(ApiError::upstream_timeout(call.name, call.upstream.timeout_ms));
+            return Err(ApiError::upstream_timeout(
+                call.name,
+                call.upstream.timeout_ms,
+            ));
         }
     };
     let status = response.status_code();
@@ -79,17 +91,26 @@ pub async fn forward(env: &Env, call: Call<'_>) -> Result<Forwarded, ApiError> {
     }
     let response = match response.stream() {
         Ok(body) => {
-            let observed = Observed { body, observer: Some(Observer::new(content_type.as_deref())), done: Some(done) };
-            Response::from_stream(observed)
-                .map_err(|e| ApiError::upstream_unreachable(call.name, &format!("unreadable body: {e}")))?
+            let observed = Observed {
+                body,
+                observer: Some(Observer::new(content_type.as_deref())),
+                done: Some(done),
+            };
+            Response::from_stream(observed).map_err(|e| {
+                ApiError::upstream_unreachable(call.name, &format!("unreadable body: {e}"))
+            })?
         }
         // No body (204, 304, HEAD): nothing to observe.
         Err(_) => {
             let _ = done.send(Summary::default());
-            Response::empty().map_err(|e| ApiError::upstream_unreachable(call.name, &e.to_string()))?
+            Response::empty()
+                .map_err(|e| ApiError::upstream_unreachable(call.name, &e.to_string()))?
         }
     };
-    Ok(Forwarded { response: response.with_status(status).with_headers(client_headers), ended })
+    Ok(Forwarded {
+        response: response.with_status(status).with_headers(client_headers),
+        ended,
+    })
 }
 
 /// The upstream's base URL: fixed, or read from a Worker var or secret at run time.

@@ -32,7 +32,13 @@ struct Body<'a> {
 
 impl ApiError {
     fn new(status: u16, kind: &'static str, code: &'static str, message: String) -> Self {
-        Self { status, kind, code, message, headers: Vec::new() }
+        Self {
+            status,
+            kind,
+            code,
+            message,
+            headers: Vec::new(),
+        }
     }
 
     /// 400: the request itself is malformed.
@@ -47,7 +53,12 @@ impl ApiError {
 
     /// 404: no route takes this path.
     pub fn not_found(path: &str) -> Self {
-        Self::new(404, "invalid_request_error", "route_not_found", format!("No route for `{path}` on this gateway."))
+        Self::new(
+            404,
+            "invalid_request_error",
+            "route_not_found",
+            format!("No route for `{path}` on this gateway."),
+        )
     }
 
     /// 405: a route takes this path, but not with this method.
@@ -56,7 +67,10 @@ impl ApiError {
             405,
             "invalid_request_error",
             "method_not_allowed",
-            format!("`{method}` is not allowed on `{path}`; use {}.", allowed.join(" or ")),
+            format!(
+                "`{method}` is not allowed on `{path}`; use {}.",
+                allowed.join(" or ")
+            ),
         );
         err.headers.push(("Allow", allowed.join(", ")));
         err
@@ -85,7 +99,9 @@ impl ApiError {
             502,
             "upstream_error",
             "upstream_unreachable",
-            format!("The upstream `{upstream}` could not be reached ({detail}). Try again shortly; if it persists, tell the gateway's operator."),
+            format!(
+                "The upstream `{upstream}` could not be reached ({detail}). Try again shortly; if it persists, tell the gateway's operator."
+            ),
         )
     }
 
@@ -95,7 +111,9 @@ impl ApiError {
             504,
             "upstream_error",
             "upstream_timeout",
-            format!("The upstream `{upstream}` did not answer within {timeout_ms} ms. Try again, or ask for a shorter completion."),
+            format!(
+                "The upstream `{upstream}` did not answer within {timeout_ms} ms. Try again, or ask for a shorter completion."
+            ),
         )
     }
 
@@ -107,7 +125,11 @@ impl ApiError {
     /// The JSON body.
     pub fn body(&self) -> String {
         let envelope = Envelope {
-            error: Body { message: &self.message, kind: self.kind, code: self.code },
+            error: Body {
+                message: &self.message,
+                kind: self.kind,
+                code: self.code,
+            },
         };
         serde_json::to_string(&envelope).unwrap_or_default()
     }

@@ -82,7 +82,10 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -97,7 +100,14 @@ mod tests {
             ("X-User-ID", "alice"),
         ]);
         let out = request_headers(&incoming).unwrap();
-        assert_eq!(out, h(&[("Authorization", "Bearer sk-client"), ("Content-Type", "application/json"), ("X-User-ID", "alice")]));
+        assert_eq!(
+            out,
+            h(&[
+                ("Authorization", "Bearer sk-client"),
+                ("Content-Type", "application/json"),
+                ("X-User-ID", "alice")
+            ])
+        );
     }
 
     #[test]
@@ -108,7 +118,17 @@ mod tests {
 
     #[test]
     fn joins_base_path_and_query() {
-        assert_eq!(upstream_url("http://127.0.0.1:8788/", "/v1/chat/completions", Some("x=1")), "http://127.0.0.1:8788/v1/chat/completions?x=1");
-        assert_eq!(upstream_url("https://llm.example", "/v1/models", None), "https://llm.example/v1/models");
+        assert_eq!(
+            upstream_url(
+                "http://127.0.0.1:8788/",
+                "/v1/chat/completions",
+                Some("x=1")
+            ),
+            "http://127.0.0.1:8788/v1/chat/completions?x=1"
+        );
+        assert_eq!(
+            upstream_url("https://llm.example", "/v1/models", None),
+            "https://llm.example/v1/models"
+        );
     }
 }

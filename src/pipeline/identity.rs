@@ -14,7 +14,10 @@ pub fn identify(identity: &Identity, value: Option<&str>) -> Result<String, ApiE
             OnMissing::Fallback => Ok(identity.fallback.clone()),
             OnMissing::Refuse => Err(ApiError::unauthenticated(
                 "missing_user_id",
-                format!("This gateway requires the `{}` header naming the user.", identity.header),
+                format!(
+                    "This gateway requires the `{}` header naming the user.",
+                    identity.header
+                ),
             )),
         };
     };
@@ -48,8 +51,14 @@ mod tests {
     fn odd_identities_are_refused() {
         let identity = Identity::default();
         assert_eq!(identify(&identity, Some("alice")).unwrap(), "alice");
-        assert_eq!(identify(&identity, Some("a b")).unwrap_err().code, "invalid_user_id");
-        assert_eq!(identify(&identity, Some("é")).unwrap_err().code, "invalid_user_id");
+        assert_eq!(
+            identify(&identity, Some("a b")).unwrap_err().code,
+            "invalid_user_id"
+        );
+        assert_eq!(
+            identify(&identity, Some("é")).unwrap_err().code,
+            "invalid_user_id"
+        );
         let long = "x".repeat(MAX_IDENTITY_LEN + 1);
         assert_eq!(identify(&identity, Some(&long)).unwrap_err().status, 400);
     }

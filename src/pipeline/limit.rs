@@ -17,7 +17,13 @@ pub trait Counters {
     /// The current count under `key`, if any.
     async fn get(&self, binding: &str, key: &str) -> Result<Option<u64>, StoreError>;
     /// Stores `value` under `key`, expiring after `ttl_seconds`.
-    async fn put(&self, binding: &str, key: &str, value: u64, ttl_seconds: u32) -> Result<(), StoreError>;
+    async fn put(
+        &self,
+        binding: &str,
+        key: &str,
+        value: u64,
+        ttl_seconds: u32,
+    ) -> Result<(), StoreError>;
 }
 
 /// The limiter's answer for one request.
@@ -55,11 +61,23 @@ pub async fn check<C: Counters>(
     let used = counters.get(&limiter.binding, &key).await?.unwrap_or(0);
     let limit = limiter.requests;
     if used >= u64::from(limit) {
-        return Ok(Verdict { allowed: false, limit, remaining: 0, reset_seconds });
+        return Ok(Verdict {
+            allowed: false,
+            limit,
+            remaining: 0,
+            reset_seconds,
+        });
     }
-    counters.put(&limiter.binding, &key, used + 1, limiter.kv_ttl_seconds).await?;
+    counters
+        .put(&limiter.binding, &key, used + 1, limiter.kv_ttl_seconds)
+        .await?;
     let remaining = u32::try_from(u64::from(limit) - used - 1).unwrap_or(0);
-    Ok(Verdict { allowed: true, limit, remaining, reset_seconds })
+    Ok(Verdict {
+        allowed: true,
+        limit,
+        remaining,
+        reset_seconds,
+    })
 }
 
 #[cfg(test)]
@@ -102,11 +120,22 @@ pub(crate) mod tests {
     }
 
     fn limiter(requests: u32) -> Limiter {
-        Limiter { requests, window_seconds: 60, kv_ttl_seconds: 120, binding: "RATE_LIMIT".into() }
+        Limiter {
+            requests,
+            window_seconds: 60,
+            kv_ttl_seconds: 120,
+            binding: "RATE_LIMIT".into(),
+        }
     }
 
     fn admitted(counters: &MapCounters, l: &Limiter, user: &str, at_ms: u64, n: u32) -> u32 {
-        (0..n).filter(|_| block_on(check(counters, "per-user", l, user, at_ms)).unwrap().allowed).count() as u32
+        (0..n)
+            .filter(|_| {
+                block_on(check(counters, "per-user", l, user, at_ms))
+                    .unwrap()
+                    .allowed
+            })
+            .count() as u32
     }
 
     #[test]
@@ -116,7 +145,10 @@ pub(crate) mod tests {
         let t0 = 1_800_000_000_000; // a minute boundary
         assert_eq!(admitted(&counters, &l, "alice", t0 + 5_000, 50), 50);
         let refused = block_on(check(&counters, "per-user", &l, "alice", t0 + 20_000)).unwrap();
-        assert_eq!((refused.allowed, refused.remaining, refused.reset_seconds), (false, 0, 40));
+        assert_eq!(
+            (refused.allowed, refused.remaining, refused.reset_seconds),
+            (false, 0, 40)
+        );
         // Another user has a bucket of their own.
         assert_eq!(admitted(&counters, &l, "bob", t0 + 20_000, 1), 1);
         // The next window starts fresh.
@@ -130,7 +162,11 @@ pub(crate) mod tests {
         let edge = 1_800_000_060_000;
         let before = admitted(&counters, &l, "alice", edge - 1_000, 50);
         let after = admitted(&counters, &l, "alice", edge, 50);
-        assert_eq!(before + after, 100, "100 requests within two seconds pass a 50/min fixed window");
+        assert_eq!(
+            before + after,
+            100,
+            "100 requests within two seconds pass a 50/min fixed window"
+        );
     }
 
     #[test]

@@ -84,13 +84,23 @@ impl Gateway {
     pub fn log_of_unrouted(&self, path: &str) -> Option<&Log> {
         route::by_path(&self.config.routes, path)
             .and_then(|r| self.log_of(r))
-            .or_else(|| self.config.gateway.unrouted_log.as_ref().and_then(|l| self.config.logs.get(l)))
+            .or_else(|| {
+                self.config
+                    .gateway
+                    .unrouted_log
+                    .as_ref()
+                    .and_then(|l| self.config.logs.get(l))
+            })
     }
 
     /// Refuses a body larger than `gateway.max_body_bytes`.
     pub fn check_body_len(&self, len: u64) -> Result<(), ApiError> {
         let max = self.config.gateway.max_body_bytes;
-        if len > max { Err(ApiError::body_too_large(len, max)) } else { Ok(()) }
+        if len > max {
+            Err(ApiError::body_too_large(len, max))
+        } else {
+            Ok(())
+        }
     }
 
     /// Runs `route`'s stages up to its responder. `header` reads a request header by name;
@@ -109,10 +119,15 @@ impl Gateway {
             match stage {
                 Stage::AuthHeader => {
                     let identity = &self.config.identity;
-                    facts.user_id = Some(identity::identify(identity, header(&identity.header).as_deref())?);
+                    facts.user_id = Some(identity::identify(
+                        identity,
+                        header(&identity.header).as_deref(),
+                    )?);
                 }
                 Stage::Limit { limiter: name } => {
-                    let (Some(limiter), Some(user)) = (self.config.limiters.get(name), facts.user_id.as_deref()) else {
+                    let (Some(limiter), Some(user)) =
+                        (self.config.limiters.get(name), facts.user_id.as_deref())
+                    else {
                         continue;
                     };
                     match limit::check(counters, name, limiter, user, now_ms).await {
@@ -124,24 +139,40 @@ impl Gateway {
                             );
                             return Err(ApiError::rate_limited(message, verdict.reset_seconds));
                         }
-                        Err(StoreError(why)) => store_errors.push(format!("limiter `{name}` let a request through unchecked: {why}")),
+                        Err(StoreError(why)) => store_errors.push(format!(
+                            "limiter `{name}` let a request through unchecked: {why}"
+                        )),
                     }
                 }
                 Stage::Health => {
-                    let body = Health { status: "ok", gateway: &self.config.gateway.name };
+                    let body = Health {
+                        status: "ok",
+                        gateway: &self.config.gateway.name,
+                    };
                     let json = serde_json::to_string(&body).unwrap_or_default();
-                    return Ok(Admission { responder: Responder::Health(json), verdicts, store_errors });
+                    return Ok(Admission {
+                        responder: Responder::Health(json),
+                        verdicts,
+                        store_errors,
+                    });
                 }
                 Stage::Proxy { upstream: name } => {
                     if let Some((name, upstream)) = self.config.upstreams.get_key_value(name) {
                         let responder = Responder::Proxy { name, upstream };
-                        return Ok(Admission { responder, verdicts, store_errors });
+                        return Ok(Admission {
+                            responder,
+                            verdicts,
+                            store_errors,
+                        });
                     }
                 }
                 Stage::Log { .. } => {}
             }
         }
-        Err(ApiError::misconfigured(format!("route `{}` has no responder", route.name)))
+        Err(ApiError::misconfigured(format!(
+            "route `{}` has no responder",
+            route.name
+        )))
     }
 }
 
@@ -159,8 +190,18 @@ mod tests {
     fn health_answers_with_the_gateway_name() {
         let g = gateway();
         let route = g.route("GET", "/health").unwrap();
-        let a = block_on(g.admit(route, |_| None, &MapCounters::default(), 0, &mut Facts::default())).unwrap();
-        assert_eq!(a.responder, Responder::Health(r#"{"status":"ok","gateway":"organized-gateway"}"#.into()));
+        let a = block_on(g.admit(
+            route,
+            |_| None,
+            &MapCounters::default(),
+            0,
+            &mut Facts::default(),
+        ))
+        .unwrap();
+        assert_eq!(
+            a.responder,
+            Responder::Health(r#"{"status":"ok","gateway":"organized-gateway"}"#.into())
+        );
     }
 
     #[test]
@@ -172,7 +213,13 @@ mod tests {
         let mut facts = Facts::default();
         for i in 0..50 {
             let a = block_on(g.admit(route, header, &counters, 1_000, &mut facts)).unwrap();
-            assert!(matches!(a.responder, Responder::Proxy { name: "openclaw", .. }));
+            assert!(matches!(
+                a.responder,
+                Responder::Proxy {
+                    name: "openclaw",
+                    ..
+                }
+            ));
             assert_eq!(a.verdicts[0].remaining, 49 - i);
         }
         assert_eq!(facts.user_id.as_deref(), Some("alice"));
@@ -185,7 +232,10 @@ mod tests {
     fn a_failing_counter_store_lets_requests_through_and_says_so() {
         let g = gateway();
         let route = g.route("POST", "/v1/x").unwrap();
-        let counters = MapCounters { failing: true, ..MapCounters::default() };
+        let counters = MapCounters {
+            failing: true,
+            ..MapCounters::default()
+        };
         let a = block_on(g.admit(route, |_| None, &counters, 0, &mut Facts::default())).unwrap();
         assert_eq!(a.store_errors.len(), 1);
     }
@@ -194,7 +244,10 @@ mod tests {
     fn unrouted_and_misrouted_requests_are_refused_and_still_logged() {
         let g = gateway();
         assert_eq!(g.route("GET", "/nope").unwrap_err().status, 404);
-        assert_eq!(g.route("GET", "/v1/chat/completions").unwrap_err().status, 405);
+        assert_eq!(
+            g.route("GET", "/v1/chat/completions").unwrap_err().status,
+            405
+        );
         assert_eq!(g.route("POST", "/v1/../admin").unwrap_err().status, 400);
         assert!(g.log_of_unrouted("/v1/chat/completions").is_some());
         assert!(g.log_of_unrouted("/nope").is_some());

@@ -22,7 +22,9 @@ pub fn check_path(path: &str) -> Result<(), ApiError> {
     if encoded_separator || dot_segment || path.contains('\\') || !path.starts_with('/') {
         return Err(ApiError::bad_request(
             "invalid_path",
-            format!("The path `{path}` contains dot segments or encoded separators; send the plain path."),
+            format!(
+                "The path `{path}` contains dot segments or encoded separators; send the plain path."
+            ),
         ));
     }
     Ok(())
@@ -72,7 +74,15 @@ mod tests {
 
     #[test]
     fn escaping_paths_are_refused() {
-        for path in ["/v1/../admin", "/v1/%2e%2e/admin", "/v1/%2E./x", "/v1/..%2fadmin", "/v1/a%5cb", "/v1/./x", "/v1\\x"] {
+        for path in [
+            "/v1/../admin",
+            "/v1/%2e%2e/admin",
+            "/v1/%2E./x",
+            "/v1/..%2fadmin",
+            "/v1/a%5cb",
+            "/v1/./x",
+            "/v1\\x",
+        ] {
             let err = check_path(path).unwrap_err();
             assert_eq!((err.status, err.code), (400, "invalid_path"), "{path}");
         }

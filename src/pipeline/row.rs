@@ -58,8 +58,17 @@ pub fn row(log: &Log, facts: &Facts) -> Row {
     let names: Vec<&str> = log.columns.iter().map(|c| c.name.as_str()).collect();
     let slots: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
     Row {
-        sql: format!("INSERT INTO {} ({}) VALUES ({})", log.table, names.join(", "), slots.join(", ")),
-        values: log.columns.iter().map(|c| value(&c.source, facts)).collect(),
+        sql: format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            log.table,
+            names.join(", "),
+            slots.join(", ")
+        ),
+        values: log
+            .columns
+            .iter()
+            .map(|c| value(&c.source, facts))
+            .collect(),
     }
 }
 
@@ -107,11 +116,20 @@ mod tests {
 
     #[test]
     fn lays_facts_out_as_the_columns_say() {
-        let column = |name: &str, source: &str| Column { name: name.into(), source: source.parse().unwrap(), sql_type: None };
+        let column = |name: &str, source: &str| Column {
+            name: name.into(),
+            source: source.parse().unwrap(),
+            sql_type: None,
+        };
         let log = Log {
             binding: "DB".into(),
             table: "requests".into(),
-            columns: vec![column("user_id", "user_id"), column("status", "status"), column("ua", "header:User-Agent"), column("err", "error")],
+            columns: vec![
+                column("user_id", "user_id"),
+                column("status", "status"),
+                column("ua", "header:User-Agent"),
+                column("err", "error"),
+            ],
         };
         let facts = Facts {
             user_id: Some("alice".into()),
@@ -121,7 +139,10 @@ mod tests {
             ..Facts::default()
         };
         let r = row(&log, &facts);
-        assert_eq!(r.sql, "INSERT INTO requests (user_id, status, ua, err) VALUES (?1, ?2, ?3, ?4)");
+        assert_eq!(
+            r.sql,
+            "INSERT INTO requests (user_id, status, ua, err) VALUES (?1, ?2, ?3, ?4)"
+        );
         assert_eq!(
             r.values,
             vec![
@@ -135,7 +156,10 @@ mod tests {
 
     #[test]
     fn reads_the_model_of_a_json_body() {
-        assert_eq!(model_of(br#"{"model":"gpt-4o","messages":[]}"#).as_deref(), Some("gpt-4o"));
+        assert_eq!(
+            model_of(br#"{"model":"gpt-4o","messages":[]}"#).as_deref(),
+            Some("gpt-4o")
+        );
         assert_eq!(model_of(b"not json"), None);
     }
 }

@@ -42,11 +42,17 @@ impl Observer {
             .map(|m| m.trim().to_ascii_lowercase())
             .unwrap_or_default();
         let format = match media.as_str() {
-            "text/event-stream" => Format::Sse { line: Vec::new(), skipping: false },
+            "text/event-stream" => Format::Sse {
+                line: Vec::new(),
+                skipping: false,
+            },
             m if m == "application/json" || m.ends_with("+json") => Format::Json(Vec::new()),
             _ => Format::Other,
         };
-        Self { format, summary: Summary::default() }
+        Self {
+            format,
+            summary: Summary::default(),
+        }
     }
 
     /// Takes note of one chunk.
@@ -83,7 +89,10 @@ impl Observer {
     pub fn finish(mut self) -> Summary {
         match std::mem::replace(&mut self.format, Format::Other) {
             Format::Json(buffer) => self.summary.total_tokens = total_tokens(&buffer),
-            Format::Sse { line, skipping: false } => sse_line(&mut self.summary, &line),
+            Format::Sse {
+                line,
+                skipping: false,
+            } => sse_line(&mut self.summary, &line),
             _ => {}
         }
         self.summary
@@ -92,7 +101,9 @@ impl Observer {
 
 fn sse_line(summary: &mut Summary, line: &[u8]) {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(data) = line.strip_prefix(b"data:") else { return };
+    let Some(data) = line.strip_prefix(b"data:") else {
+        return;
+    };
     let data = data.trim_ascii();
     if data == b"[DONE]" {
         summary.saw_done = true;
@@ -110,7 +121,10 @@ fn total_tokens(json: &[u8]) -> Option<u64> {
     struct Usage {
         total_tokens: Option<u64>,
     }
-    serde_json::from_slice::<WithUsage>(json).ok()?.usage?.total_tokens
+    serde_json::from_slice::<WithUsage>(json)
+        .ok()?
+        .usage?
+        .total_tokens
 }
 
 #[cfg(test)]
@@ -144,7 +158,14 @@ mod tests {
     fn a_stream_without_usage_or_done_says_so() {
         let mut o = Observer::new(Some("text/event-stream"));
         o.observe(b"data: {\"choices\":[]}\n\n");
-        assert_eq!(o.finish(), Summary { bytes: 22, total_tokens: None, saw_done: false });
+        assert_eq!(
+            o.finish(),
+            Summary {
+                bytes: 22,
+                total_tokens: None,
+                saw_done: false
+            }
+        );
         let mut o = Observer::new(Some("application/json"));
         o.observe(b"{\"usage\":null}");
         assert_eq!(o.finish().total_tokens, None);
