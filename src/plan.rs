@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::config::{Config, Limiter, OnMissing, Stage, Upstream};
+use crate::config::{
+    Algorithm, Backend, Config, FailMode, IdentitySource, Limiter, OnMissing, Stage, Upstream,
+};
 
 /// D1's free tier allows this many rows written per day.
 pub const D1_FREE_ROWS_WRITTEN_PER_DAY: u64 = 100_000;
@@ -87,10 +89,19 @@ fn describe(config: &Config, stage: &Stage) -> String {
                 ),
                 OnMissing::Refuse => "is refused with 401".to_string(),
             };
-            format!(
-                "user = the `{}` header; a request without it {missing}",
-                id.header
-            )
+            match id.source {
+                IdentitySource::Header => format!(
+                    "user = the `{}` header as sent (clients can claim any id); a request without it {missing}",
+                    id.header
+                ),
+                IdentitySource::BearerHash => format!(
+                    "user = a hash of the `Authorization` bearer key (the key is never stored); a request without one {missing}"
+                ),
+                IdentitySource::SignedHeader => format!(
+                    "user = the `{}` header, verified against its HMAC signature (secret `{}`); a forged one is refused with 401, a missing one {missing}",
+                    id.header, id.secret_var
+                ),
+            }
         }
         Stage::Limit { limiter } => match config.limiters.get(limiter) {
             Some(l) => describe_limiter(limiter, l),
@@ -120,9 +131,40 @@ fn describe(config: &Config, stage: &Stage) -> String {
 }
 
 fn describe_limiter(name: &str, l: &Limiter) -> String {
+    let counting = match (l.backend, l.algorithm) {
+        (Backend::RateLimitBinding, _) => "counted per location by the binding",
+        (_, Algorithm::FixedWindow) => {
+            "fixed window (up to twice the limit can pass across a window edge)"
+        }
+        (_, Algorithm::SlidingWindow) => "sliding window (no burst across window edges)",
+    };
+    let store = match l.backend {
+        Backend::Kv => format!(
+            "in KV `{}` (counter TTL {} s): soft, since KV is eventually consistent, concurrent requests can read the same count and all pass",
+            l.binding(),
+            l.kv_ttl_seconds
+        ),
+        Backend::DurableObject => format!(
+            "in Durable Object `{}`, one per user: strict, every count is serialized, so exactly the limit passes",
+            l.binding()
+        ),
+        Backend::RateLimitBinding => format!(
+            "by the rate-limit binding `{}` (limit and period from wrangler.toml): approximate and per Cloudflare location, no storage cost",
+            l.binding()
+        ),
+    };
+    let tokens = l.tokens.map_or(String::new(), |t| {
+        format!(" and {t} tokens (charged after each answer)")
+    });
+    let on_error = match l.on_store_error {
+        FailMode::Open => "let through uncounted",
+        FailMode::Closed => "refused with 503",
+    };
     format!(
-        "`{name}`: {} requests per {} s per user, fixed window, counted in KV `{}` (counter TTL {} s); over the limit → 429 with Retry-After. KV is eventually consistent: concurrent requests at a window edge can overshoot slightly (a soft limit)",
-        l.requests, l.window_seconds, l.binding, l.kv_ttl_seconds
+        "`{name}`: {} requests{tokens} per {} s per user, {counting}, counted {store}; over the limit → 429 with Retry-After; if the store fails or takes over {}, requests are {on_error}",
+        l.requests,
+        l.window_seconds,
+        millis(l.store_timeout_ms)
     )
 }
 

@@ -51,6 +51,26 @@ pub struct Gateway {
     /// A 405 is recorded by the log of the route that owns the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unrouted_log: Option<String>,
+    /// Which rate-limit headers responses of limited routes carry: `ietf` (`RateLimit-Policy`
+    /// and `RateLimit`, the IETF httpapi draft) and `openai` (`x-ratelimit-limit-requests`,
+    /// `-remaining-`, `-reset-`, and the `-tokens` ones). `[]` sends none; `Retry-After` is
+    /// always sent with a 429.
+    #[serde(default = "default_header_families")]
+    pub rate_limit_headers: Vec<HeaderFamily>,
+}
+
+fn default_header_families() -> Vec<HeaderFamily> {
+    vec![HeaderFamily::Ietf, HeaderFamily::Openai]
+}
+
+/// A family of rate-limit response headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderFamily {
+    /// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers).
+    Ietf,
+    /// `x-ratelimit-*-requests` and `x-ratelimit-*-tokens`, as OpenAI's API sends them.
+    Openai,
 }
 
 fn default_max_body_bytes() -> u64 {
@@ -62,7 +82,17 @@ fn default_max_body_bytes() -> u64 {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
-    /// The request header that names the user.
+    /// Where the identity comes from: `header` (the header's value as sent; any client can
+    /// claim any id), `bearer-hash` (a hash of the `Authorization` bearer key, so each key is
+    /// its own user and the key itself is never stored or logged), or `signed-header` (the
+    /// header carries `<user>.<signature>`, an HMAC-SHA256 of the user made with the secret
+    /// in `secret_var`; `gateway sign USER` makes one).
+    #[serde(default)]
+    pub source: IdentitySource,
+    /// (`signed-header`) The Worker secret that holds the HMAC key.
+    #[serde(default = "default_identity_secret")]
+    pub secret_var: String,
+    /// The request header that names the user (`header` and `signed-header`).
     #[serde(default = "default_identity_header")]
     pub header: String,
     /// What happens when the header is absent: `fallback` uses the `fallback` identity (all
@@ -77,11 +107,30 @@ pub struct Identity {
 impl Default for Identity {
     fn default() -> Self {
         Self {
+            source: IdentitySource::default(),
+            secret_var: default_identity_secret(),
             header: default_identity_header(),
             on_missing: OnMissing::default(),
             fallback: default_fallback_identity(),
         }
     }
+}
+
+fn default_identity_secret() -> String {
+    "IDENTITY_SECRET".into()
+}
+
+/// Where a request's identity comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentitySource {
+    /// The identity header as sent.
+    #[default]
+    Header,
+    /// A hash of the `Authorization` bearer key.
+    BearerHash,
+    /// The identity header, verified by its HMAC signature.
+    SignedHeader,
 }
 
 fn default_identity_header() -> String {
@@ -103,24 +152,97 @@ pub enum OnMissing {
     Refuse,
 }
 
-/// A per-user request limiter: a fixed window counted in a KV namespace.
+/// A per-user limiter: requests (and optionally tokens) per window.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limiter {
+    /// Where the counts live, which decides how exact the limit is: `kv` (soft: eventually
+    /// consistent, concurrent requests can overshoot), `durable-object` (strict: one object
+    /// per user serializes every count), `rate-limit-binding` (Cloudflare's native limiter:
+    /// fast, counted per location, periods of 10 or 60 s, limit set in wrangler.toml).
+    #[serde(default)]
+    pub backend: Backend,
+    /// How requests are counted: `fixed-window` (resets on each window boundary, so up to
+    /// twice the limit can pass across one) or `sliding-window` (weighs the previous window
+    /// in, which removes that burst). The native binding always counts its own way.
+    #[serde(default)]
+    pub algorithm: Algorithm,
     /// Requests each user may make per window.
     #[serde(default = "default_requests")]
     pub requests: u32,
+    /// Tokens (the upstream's `usage.total_tokens`) each user may spend per window; a user
+    /// over it gets 429 on the next request. Not available with `rate-limit-binding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
     /// The window length in seconds; windows are aligned to the epoch (a 60 s window starts
     /// on each minute).
     #[serde(default = "default_window_seconds")]
     pub window_seconds: u32,
-    /// How long a window's counter lives in KV, in seconds. KV's minimum is 60 and the TTL
-    /// must cover the window; longer tolerates write contention at the cost of staleness.
+    /// (`kv` only) How long a window's counter lives in KV, in seconds. KV's minimum is 60
+    /// and the TTL must cover the window (twice the window for `sliding-window`, which reads
+    /// the previous one); longer tolerates write contention at the cost of staleness.
     #[serde(default = "default_kv_ttl_seconds")]
     pub kv_ttl_seconds: u32,
-    /// The KV namespace binding (declared in wrangler.toml) that holds the counters.
-    #[serde(default = "default_kv_binding")]
-    pub binding: String,
+    /// The binding in wrangler.toml: a KV namespace (`kv`, default `RATE_LIMIT`), a Durable
+    /// Object namespace (`durable-object`, default `LIMITER`) or a ratelimit binding
+    /// (`rate-limit-binding`, default `RATE_LIMITER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
+    /// What to do when the counter store fails or is slower than `store_timeout_ms`: `open`
+    /// lets the request through uncounted (the gateway stays up; the row says so), `closed`
+    /// refuses it with 503 (the quota is never exceeded).
+    #[serde(default)]
+    pub on_store_error: FailMode,
+    /// How long to wait for the counter store, in milliseconds, before `on_store_error`
+    /// applies.
+    #[serde(default = "default_store_timeout_ms")]
+    pub store_timeout_ms: u64,
+}
+
+impl Limiter {
+    /// The binding this limiter uses, with the backend's default filled in.
+    pub fn binding(&self) -> &str {
+        self.binding.as_deref().unwrap_or(match self.backend {
+            Backend::Kv => "RATE_LIMIT",
+            Backend::DurableObject => "LIMITER",
+            Backend::RateLimitBinding => "RATE_LIMITER",
+        })
+    }
+}
+
+/// Where a limiter's counts live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// Workers KV: soft, eventually consistent.
+    #[default]
+    Kv,
+    /// A Durable Object per user: strict.
+    DurableObject,
+    /// Cloudflare's rate-limiting binding: per location, 10 or 60 s periods.
+    RateLimitBinding,
+}
+
+/// How requests are counted within windows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Counts reset at each window boundary.
+    #[default]
+    FixedWindow,
+    /// The previous window's count, weighted by how much of it still overlaps, is added.
+    SlidingWindow,
+}
+
+/// What a limiter does when its store fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailMode {
+    /// Let the request through uncounted.
+    #[default]
+    Open,
+    /// Refuse it with 503.
+    Closed,
 }
 
 fn default_requests() -> u32 {
@@ -135,8 +257,8 @@ fn default_kv_ttl_seconds() -> u32 {
     120
 }
 
-fn default_kv_binding() -> String {
-    "RATE_LIMIT".into()
+fn default_store_timeout_ms() -> u64 {
+    1000
 }
 
 /// An OpenAI-compatible server the gateway forwards to.
@@ -191,7 +313,7 @@ pub struct Column {
     pub name: String,
     /// What fills the column: `user_id`, `method`, `path`, `status`, `latency_ms`,
     /// `tokens_est`, `created_at`, `request_id`, `upstream`, `config_version`, `model`,
-    /// `error`, or `header:<Name>` for a request header (never `Authorization` or `Cookie`).
+    /// `error`, `limit`, or `header:<Name>` for a request header (never `Authorization` or `Cookie`).
     pub source: ColumnSource,
     /// The SQL type; defaults to the source's natural type.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]

@@ -52,11 +52,14 @@ pub enum Fact {
     Model,
     /// The gateway's error code (`rate_limit_exceeded`, `upstream_timeout`, ...), NULL on success.
     Error,
+    /// How the limit stage decided: `within`, `exceeded`, `failed-open` (store down, request
+    /// let through uncounted) or `failed-closed` (store down, refused); NULL without a limit.
+    Limit,
 }
 
 impl Fact {
     /// Every fact, in the order the docs list them.
-    pub const ALL: [Fact; 12] = [
+    pub const ALL: [Fact; 13] = [
         Fact::UserId,
         Fact::Method,
         Fact::Path,
@@ -69,6 +72,7 @@ impl Fact {
         Fact::ConfigVersion,
         Fact::Model,
         Fact::Error,
+        Fact::Limit,
     ];
 
     /// The name written in `source = "..."`.
@@ -86,6 +90,7 @@ impl Fact {
             Fact::ConfigVersion => "config_version",
             Fact::Model => "model",
             Fact::Error => "error",
+            Fact::Limit => "limit",
         }
     }
 

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::locate::ConfigPath;
-use super::model::{Config, OnMissing, Route, Stage};
+use super::model::{Algorithm, Backend, Config, IdentitySource, Limiter, OnMissing, Route, Stage};
 use super::source::is_header_name;
 use super::suggest::did_you_mean;
 use crate::diagnostics::Diagnostic;
@@ -88,6 +88,9 @@ fn check_identity(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>)
             ),
         );
     }
+    if identity.source == IdentitySource::SignedHeader {
+        check_binding_name(&identity.secret_var, &at.key("secret_var"), found);
+    }
 }
 
 fn check_limiters(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
@@ -113,27 +116,104 @@ fn check_limiters(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>)
                 .with_help("use e.g. `window_seconds = 60`"),
             );
         }
-        if limiter.kv_ttl_seconds < KV_MIN_TTL_SECONDS {
+        if limiter.tokens == Some(0) {
             found.push(
                 Diagnostic::error(
                     "range",
-                    at.key("kv_ttl_seconds"),
-                    format!(
-                        "KV's minimum TTL is {KV_MIN_TTL_SECONDS} s; `{name}` asks for {} s",
-                        limiter.kv_ttl_seconds
-                    ),
+                    at.key("tokens"),
+                    format!("limiter `{name}` allows 0 tokens: every request would get 429"),
                 )
-                .with_help(format!(
-                    "set `kv_ttl_seconds` to at least {KV_MIN_TTL_SECONDS}"
-                )),
-            );
-        } else if limiter.kv_ttl_seconds < limiter.window_seconds {
-            found.push(
-                Diagnostic::error("range", at.key("kv_ttl_seconds"), format!("the counter would expire ({} s) before its window ends ({} s), resetting the count mid-window", limiter.kv_ttl_seconds, limiter.window_seconds))
-                    .with_help(format!("set `kv_ttl_seconds` to at least {}", limiter.window_seconds)),
+                .with_help("set `tokens` to a budget per window, or remove it"),
             );
         }
-        check_binding_name(&limiter.binding, &at.key("binding"), found);
+        if limiter.store_timeout_ms == 0 {
+            found.push(
+                Diagnostic::error(
+                    "range",
+                    at.key("store_timeout_ms"),
+                    "a 0 ms store timeout fails every count",
+                )
+                .with_help("use e.g. `store_timeout_ms = 1000`"),
+            );
+        }
+        match limiter.backend {
+            Backend::Kv => check_kv_limiter(name, limiter, &at, found),
+            Backend::RateLimitBinding => check_native_limiter(name, limiter, &at, found),
+            Backend::DurableObject => {}
+        }
+        check_binding_name(limiter.binding(), &at.key("binding"), found);
+    }
+}
+
+/// KV's constraints: a minimum TTL, and counters that outlive the windows they are read in.
+fn check_kv_limiter(name: &str, limiter: &Limiter, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
+    let windows_read = match limiter.algorithm {
+        Algorithm::FixedWindow => 1,
+        Algorithm::SlidingWindow => 2,
+    };
+    let needed = limiter.window_seconds.saturating_mul(windows_read);
+    if limiter.kv_ttl_seconds < KV_MIN_TTL_SECONDS {
+        found.push(
+            Diagnostic::error(
+                "range",
+                at.key("kv_ttl_seconds"),
+                format!(
+                    "KV's minimum TTL is {KV_MIN_TTL_SECONDS} s; `{name}` asks for {} s",
+                    limiter.kv_ttl_seconds
+                ),
+            )
+            .with_help(format!(
+                "set `kv_ttl_seconds` to at least {}",
+                needed.max(KV_MIN_TTL_SECONDS)
+            )),
+        );
+    } else if limiter.kv_ttl_seconds < needed {
+        let what = if windows_read == 1 {
+            "before its window ends"
+        } else {
+            "before the sliding window stops reading it (two windows)"
+        };
+        found.push(
+            Diagnostic::error("range", at.key("kv_ttl_seconds"), format!("the counter would expire ({} s) {what} ({needed} s), resetting the count early", limiter.kv_ttl_seconds))
+                .with_help(format!("set `kv_ttl_seconds` to at least {needed}")),
+        );
+    }
+}
+
+/// What Cloudflare's rate-limiting binding can do: 10 or 60 s periods, request counts only.
+fn check_native_limiter(
+    name: &str,
+    limiter: &Limiter,
+    at: &ConfigPath,
+    found: &mut Vec<Diagnostic>,
+) {
+    if ![10, 60].contains(&limiter.window_seconds) {
+        found.push(
+            Diagnostic::error("backend", at.key("window_seconds"), format!("the rate-limit binding counts over 10 or 60 s periods; `{name}` asks for {} s", limiter.window_seconds))
+                .with_help("use `window_seconds = 10` or `60`, or `backend = \"durable-object\"` for other windows"),
+        );
+    }
+    if limiter.tokens.is_some() {
+        found.push(
+            Diagnostic::error(
+                "backend",
+                at.key("tokens"),
+                "the rate-limit binding counts requests only; it cannot hold a token budget",
+            )
+            .with_help(
+                "use `backend = \"durable-object\"` (strict) or `\"kv\"` (soft) for token limits",
+            ),
+        );
+    }
+    if limiter.algorithm == Algorithm::SlidingWindow {
+        found.push(
+            Diagnostic::error(
+                "backend",
+                at.key("algorithm"),
+                "the rate-limit binding counts its own way; `sliding-window` does not apply",
+            )
+            .with_help("remove `algorithm`, or choose `backend = \"durable-object\"`"),
+        );
     }
 }
 

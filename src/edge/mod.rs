@@ -6,16 +6,18 @@
 
 mod access_log;
 mod counters;
+mod meter;
+mod strict;
 mod upstream;
 
 use std::sync::OnceLock;
 
 use worker::{Context, Date, Env, Headers, Request, Response, event};
 
-use crate::config::{self, Log};
-use crate::pipeline::{ApiError, Facts, Gateway, Responder, time};
+use crate::config::{self, IdentitySource, Log};
+use crate::pipeline::{ApiError, Facts, Gateway, Meter, Responder, time};
 
-use counters::KvCounters;
+use meter::EdgeMeter;
 
 /// The configuration chosen at build time (`GATEWAY_CONFIG`, see build.rs).
 const CONFIG_TEXT: &str = include_str!(env!("GATEWAY_CONFIG_PATH"));
@@ -92,10 +94,12 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         }
     };
     let log = gateway.log_of(route);
-    let counters = KvCounters::new(&env);
+    let meter = EdgeMeter::new(&env);
     let header = |name: &str| req.headers().get(name).ok().flatten();
+    let secret = signing_secret(gateway, &env);
+    let secret = secret.as_deref().map(str::as_bytes);
     let admission = match gateway
-        .admit(route, header, &counters, started, &mut facts)
+        .admit(route, header, secret, &meter, started, &mut facts)
         .await
     {
         Ok(admission) => admission,
@@ -104,14 +108,19 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
     for problem in &admission.store_errors {
         worker::console_error!("{problem}");
     }
+    let limit_headers = admission.limit_headers(&gateway.config.gateway.rate_limit_headers);
     let (name, upstream) = match admission.responder {
-        Responder::Health(body) => {
+        Some(Responder::Proxy { name, upstream }) => (name, upstream),
+        Some(Responder::Health(body)) => {
             facts.status = 200;
-            let response = json_response(200, &body, &request_id);
+            let response = with_headers(json_response(200, &body, &request_id), &limit_headers);
             finish_log(log, facts, started, env, ctx);
             return response;
         }
-        Responder::Proxy { name, upstream } => (name, upstream),
+        None => {
+            let err = ApiError::misconfigured(format!("route `{}` has no responder", route.name));
+            return refuse(err, log, facts, started, env, ctx);
+        }
     };
     let body = match read_body(gateway, &mut req).await {
         Ok(body) => body,
@@ -125,25 +134,48 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         headers: &headers,
         body,
     };
-    match upstream::forward(&env, call).await {
-        Err(err) => refuse(err, log, facts, started, env, ctx),
-        Ok(forwarded) => {
-            facts.upstream = Some(name.to_string());
-            facts.status = forwarded.response.status_code();
-            facts.latency_ms = Date::now().as_millis().saturating_sub(started);
-            let response = with_request_id(forwarded.response, &request_id);
-            if let Some(log) = log {
-                let ended = forwarded.ended;
-                ctx.wait_until(async move {
-                    if let Ok(summary) = ended.await {
-                        facts.tokens = summary.total_tokens.unwrap_or(0);
-                    }
-                    access_log::write(&env, log, &facts).await;
-                });
-            }
-            response
+    let forwarded = match upstream::forward(&env, call).await {
+        Ok(forwarded) => forwarded,
+        Err(err) => return refuse(err, log, facts, started, env, ctx),
+    };
+    facts.upstream = Some(name.to_string());
+    facts.status = forwarded.response.status_code();
+    facts.latency_ms = Date::now().as_millis().saturating_sub(started);
+    let response = with_headers(
+        with_request_id(forwarded.response, &request_id),
+        &limit_headers,
+    );
+    let ended = forwarded.ended;
+    let token_limiters: Vec<_> = admission
+        .metered
+        .iter()
+        .filter(|m| m.limiter.tokens.is_some())
+        .map(|m| (m.name, m.limiter))
+        .collect();
+    // After the body has passed: charge token budgets, then write the row.
+    ctx.wait_until(async move {
+        if let Ok(summary) = ended.await {
+            facts.tokens = summary.total_tokens.unwrap_or(0);
         }
-    }
+        let user = facts.user_id.clone().unwrap_or_default();
+        let meter = EdgeMeter::new(&env);
+        for (name, limiter) in token_limiters {
+            if let Err(err) = meter
+                .charge(name, limiter, &user, started, facts.tokens)
+                .await
+            {
+                worker::console_error!(
+                    "limiter `{name}` could not charge {} tokens to `{user}`: {}",
+                    facts.tokens,
+                    err.0
+                );
+            }
+        }
+        if let Some(log) = log {
+            access_log::write(&env, log, &facts).await;
+        }
+    });
+    response
 }
 
 /// Reads the body, refusing it unread when `Content-Length` already says it is too large.
@@ -191,11 +223,10 @@ fn finish_log(log: Option<&'static Log>, mut facts: Facts, started: u64, env: En
 }
 
 fn error_response(err: &ApiError, request_id: &str) -> Response {
-    let response = json_response(err.status, &err.body(), request_id);
-    for (name, value) in &err.headers {
-        let _ = response.headers().set(name, value);
-    }
-    response
+    with_headers(
+        json_response(err.status, &err.body(), request_id),
+        &err.headers,
+    )
 }
 
 fn json_response(status: u16, body: &str, request_id: &str) -> Response {
@@ -226,4 +257,21 @@ fn request_id(headers: &[(String, String)]) -> String {
             let random = || (worker::js_sys::Math::random() * f64::from(u32::MAX)) as u32;
             format!("{:08x}{:08x}", random(), random())
         })
+}
+
+/// Sets `headers` on `response`, replacing any the upstream sent under the same names.
+fn with_headers(response: Response, headers: &[(&str, String)]) -> Response {
+    for (name, value) in headers {
+        let _ = response.headers().set(name, value);
+    }
+    response
+}
+
+/// The HMAC key for signed identities, when the configuration uses them.
+fn signing_secret(gateway: &Gateway, env: &Env) -> Option<String> {
+    let identity = &gateway.config.identity;
+    if identity.source != IdentitySource::SignedHeader {
+        return None;
+    }
+    env.secret(&identity.secret_var).ok().map(|s| s.to_string())
 }

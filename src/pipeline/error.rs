@@ -93,6 +93,27 @@ impl ApiError {
         err
     }
 
+    /// 429 for a spent token budget.
+    pub fn token_limited(message: String, retry_after: u64) -> Self {
+        let mut err = Self::new(429, "rate_limit_error", "token_limit_exceeded", message);
+        err.headers.push(("Retry-After", retry_after.to_string()));
+        err
+    }
+
+    /// 503: a fail-closed limiter's store is down, so the request cannot be counted.
+    pub fn limiter_unavailable(limiter: &str) -> Self {
+        let mut err = Self::new(
+            503,
+            "server_error",
+            "limiter_unavailable",
+            format!(
+                "The rate limiter `{limiter}` is unavailable, and this gateway refuses requests it cannot count. Retry shortly."
+            ),
+        );
+        err.headers.push(("Retry-After", "1".to_string()));
+        err
+    }
+
     /// 502: the upstream could not be reached or answered unusably.
     pub fn upstream_unreachable(upstream: &str, detail: &str) -> Self {
         Self::new(

@@ -8,6 +8,7 @@ pub mod error;
 pub mod forward;
 pub mod identity;
 pub mod limit;
+pub mod limit_headers;
 pub mod route;
 pub mod row;
 pub mod time;
@@ -16,10 +17,10 @@ pub mod usage;
 use serde::Serialize;
 
 pub use error::ApiError;
-pub use limit::{Counters, StoreError, Verdict};
+pub use limit::{Counted, Counters, Exceeded, Meter, StoreError, Verdict};
 pub use row::{Facts, Row, SqlValue};
 
-use crate::config::{Config, Log, Route, Stage, Upstream};
+use crate::config::{Config, FailMode, HeaderFamily, Limiter, Log, Route, Stage, Upstream};
 
 /// A loaded configuration, ready to serve requests.
 #[derive(Debug, Clone)]
@@ -45,12 +46,23 @@ pub enum Responder<'a> {
 /// The outcome of a request's stages before the responder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Admission<'a> {
-    /// Who answers.
-    pub responder: Responder<'a>,
-    /// Each limiter's verdict, in stage order.
-    pub verdicts: Vec<Verdict>,
+    /// Who answers; set by the responder stage.
+    pub responder: Option<Responder<'a>>,
+    /// The limiters that counted the request, in stage order.
+    pub metered: Vec<Metered<'a>>,
     /// Counter-store failures the request was let through despite (fail-open), for the console.
     pub store_errors: Vec<String>,
+}
+
+/// A limiter that counted a request, and what it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metered<'a> {
+    /// The limiter's name.
+    pub name: &'a str,
+    /// Its settings (token limiters are charged after the answer).
+    pub limiter: &'a Limiter,
+    /// Its verdict.
+    pub verdict: Verdict,
 }
 
 #[derive(Serialize)]
@@ -104,66 +116,53 @@ impl Gateway {
     }
 
     /// Runs `route`'s stages up to its responder. `header` reads a request header by name;
-    /// `facts` collects what the log row will say.
-    pub async fn admit<'a, C: Counters>(
+    /// `secret` is the signed-identity key when the Worker has one; `facts` collects what the
+    /// log row will say. A refusal comes back as the error to answer, rate-limit headers
+    /// included.
+    pub async fn admit<'a, M: Meter>(
         &'a self,
         route: &'a Route,
         header: impl Fn(&str) -> Option<String>,
-        counters: &C,
+        secret: Option<&[u8]>,
+        meter: &M,
         now_ms: u64,
         facts: &mut Facts,
     ) -> Result<Admission<'a>, ApiError> {
-        let mut verdicts = Vec::new();
-        let mut store_errors = Vec::new();
+        let mut admission = Admission {
+            responder: None,
+            metered: Vec::new(),
+            store_errors: Vec::new(),
+        };
         for stage in &route.stages {
             match stage {
                 Stage::AuthHeader => {
-                    let identity = &self.config.identity;
-                    facts.user_id = Some(identity::identify(
-                        identity,
-                        header(&identity.header).as_deref(),
-                    )?);
+                    facts.user_id =
+                        Some(identity::identify(&self.config.identity, &header, secret)?);
                 }
                 Stage::Limit { limiter: name } => {
-                    let (Some(limiter), Some(user)) =
-                        (self.config.limiters.get(name), facts.user_id.as_deref())
-                    else {
+                    let (Some((name, limiter)), Some(user)) = (
+                        self.config.limiters.get_key_value(name),
+                        facts.user_id.clone(),
+                    ) else {
                         continue;
                     };
-                    match limit::check(counters, name, limiter, user, now_ms).await {
-                        Ok(verdict) if verdict.allowed => verdicts.push(verdict),
-                        Ok(verdict) => {
-                            let message = format!(
-                                "Rate limit reached for user `{user}`: {} requests per {} s. Retry in {} s.",
-                                verdict.limit, limiter.window_seconds, verdict.reset_seconds
-                            );
-                            return Err(ApiError::rate_limited(message, verdict.reset_seconds));
-                        }
-                        Err(StoreError(why)) => store_errors.push(format!(
-                            "limiter `{name}` let a request through unchecked: {why}"
-                        )),
-                    }
+                    self.limit(name, limiter, &user, meter, now_ms, facts, &mut admission)
+                        .await?;
                 }
                 Stage::Health => {
                     let body = Health {
                         status: "ok",
                         gateway: &self.config.gateway.name,
                     };
-                    let json = serde_json::to_string(&body).unwrap_or_default();
-                    return Ok(Admission {
-                        responder: Responder::Health(json),
-                        verdicts,
-                        store_errors,
-                    });
+                    admission.responder = Some(Responder::Health(
+                        serde_json::to_string(&body).unwrap_or_default(),
+                    ));
+                    return Ok(admission);
                 }
                 Stage::Proxy { upstream: name } => {
                     if let Some((name, upstream)) = self.config.upstreams.get_key_value(name) {
-                        let responder = Responder::Proxy { name, upstream };
-                        return Ok(Admission {
-                            responder,
-                            verdicts,
-                            store_errors,
-                        });
+                        admission.responder = Some(Responder::Proxy { name, upstream });
+                        return Ok(admission);
                     }
                 }
                 Stage::Log { .. } => {}
@@ -173,6 +172,80 @@ impl Gateway {
             "route `{}` has no responder",
             route.name
         )))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn limit<'a, M: Meter>(
+        &self,
+        name: &'a str,
+        limiter: &'a Limiter,
+        user: &str,
+        meter: &M,
+        now_ms: u64,
+        facts: &mut Facts,
+        admission: &mut Admission<'a>,
+    ) -> Result<(), ApiError> {
+        let verdict = match meter.check(name, limiter, user, now_ms).await {
+            Ok(verdict) => verdict,
+            Err(StoreError(why)) => {
+                return match limiter.on_store_error {
+                    FailMode::Open => {
+                        facts.limit = Some("failed-open");
+                        admission.store_errors.push(format!(
+                            "limiter `{name}` let a request of `{user}` through uncounted: {why}"
+                        ));
+                        Ok(())
+                    }
+                    FailMode::Closed => {
+                        facts.limit = Some("failed-closed");
+                        Err(ApiError::limiter_unavailable(name))
+                    }
+                };
+            }
+        };
+        let refused = verdict.refused;
+        admission.metered.push(Metered {
+            name,
+            limiter,
+            verdict,
+        });
+        let Some(exceeded) = refused else {
+            facts.limit.get_or_insert("within");
+            return Ok(());
+        };
+        facts.limit = Some("exceeded");
+        let verdict = &admission.metered[admission.metered.len() - 1].verdict;
+        let mut err = match (exceeded, &verdict.tokens) {
+            (Exceeded::Tokens, Some(tokens)) => ApiError::token_limited(
+                format!(
+                    "Token budget spent for user `{user}`: {} tokens per {} s. Retry in {} s.",
+                    tokens.limit, limiter.window_seconds, tokens.reset_seconds
+                ),
+                tokens.reset_seconds,
+            ),
+            _ => ApiError::rate_limited(
+                format!(
+                    "Rate limit reached for user `{user}`: {} requests per {} s. Retry in {} s.",
+                    limiter.requests, limiter.window_seconds, verdict.requests.reset_seconds
+                ),
+                verdict.requests.reset_seconds,
+            ),
+        };
+        err.headers
+            .extend(admission.limit_headers(&self.config.gateway.rate_limit_headers));
+        Err(err)
+    }
+}
+
+impl Admission<'_> {
+    /// The rate-limit headers of this request's verdicts, in the chosen families.
+    pub fn limit_headers(&self, families: &[HeaderFamily]) -> Vec<(&'static str, String)> {
+        let verdicts: Vec<(&str, Verdict)> = self
+            .metered
+            .iter()
+            .map(|m| (m.name, m.verdict.clone()))
+            .collect();
+        limit_headers::headers(families, &verdicts)
     }
 }
 
@@ -186,21 +259,38 @@ mod tests {
         Gateway::new(crate::config::load("gateway.toml", text).unwrap().config)
     }
 
+    fn admit<'a>(
+        g: &'a Gateway,
+        route: &'a Route,
+        user: Option<&str>,
+        meter: &Counted<MapCounters>,
+        facts: &mut Facts,
+    ) -> Result<Admission<'a>, ApiError> {
+        let header = |name: &str| {
+            (name == "X-User-ID")
+                .then(|| user.map(String::from))
+                .flatten()
+        };
+        block_on(g.admit(route, header, None, meter, 1_000, facts))
+    }
+
     #[test]
     fn health_answers_with_the_gateway_name() {
         let g = gateway();
         let route = g.route("GET", "/health").unwrap();
-        let a = block_on(g.admit(
+        let a = admit(
+            &g,
             route,
-            |_| None,
-            &MapCounters::default(),
-            0,
+            None,
+            &Counted(MapCounters::default()),
             &mut Facts::default(),
-        ))
+        )
         .unwrap();
         assert_eq!(
             a.responder,
-            Responder::Health(r#"{"status":"ok","gateway":"organized-gateway"}"#.into())
+            Some(Responder::Health(
+                r#"{"status":"ok","gateway":"organized-gateway"}"#.into()
+            ))
         );
     }
 
@@ -208,36 +298,61 @@ mod tests {
     fn api_requests_are_identified_limited_and_proxied() {
         let g = gateway();
         let route = g.route("POST", "/v1/chat/completions").unwrap();
-        let counters = MapCounters::default();
-        let header = |name: &str| (name == "X-User-ID").then(|| "alice".to_string());
+        let meter = Counted(MapCounters::default());
         let mut facts = Facts::default();
         for i in 0..50 {
-            let a = block_on(g.admit(route, header, &counters, 1_000, &mut facts)).unwrap();
+            let a = admit(&g, route, Some("alice"), &meter, &mut facts).unwrap();
             assert!(matches!(
                 a.responder,
-                Responder::Proxy {
+                Some(Responder::Proxy {
                     name: "openclaw",
                     ..
-                }
+                })
             ));
-            assert_eq!(a.verdicts[0].remaining, 49 - i);
+            assert_eq!(a.metered[0].verdict.requests.remaining, Some(49 - i));
+            let headers = a.limit_headers(&g.config.gateway.rate_limit_headers);
+            assert!(headers.contains(&("x-ratelimit-remaining-requests", (49 - i).to_string())));
         }
-        assert_eq!(facts.user_id.as_deref(), Some("alice"));
-        let err = block_on(g.admit(route, header, &counters, 1_000, &mut facts)).unwrap_err();
-        assert_eq!((err.status, err.code), (429, "rate_limit_exceeded"));
-        assert_eq!(err.headers, vec![("Retry-After", "59".to_string())]);
+        assert_eq!(
+            (facts.user_id.as_deref(), facts.limit),
+            (Some("alice"), Some("within"))
+        );
+        let err = admit(&g, route, Some("alice"), &meter, &mut facts).unwrap_err();
+        assert_eq!(
+            (err.status, err.code, facts.limit),
+            (429, "rate_limit_exceeded", Some("exceeded"))
+        );
+        assert!(err.headers.contains(&("Retry-After", "59".to_string())));
+        assert!(
+            err.headers
+                .contains(&("RateLimit", r#""per-user";r=0;t=59"#.to_string()))
+        );
     }
 
     #[test]
-    fn a_failing_counter_store_lets_requests_through_and_says_so() {
-        let g = gateway();
-        let route = g.route("POST", "/v1/x").unwrap();
-        let counters = MapCounters {
+    fn a_failing_store_fails_open_or_closed_as_configured() {
+        let mut g = gateway();
+        let meter = Counted(MapCounters {
             failing: true,
             ..MapCounters::default()
-        };
-        let a = block_on(g.admit(route, |_| None, &counters, 0, &mut Facts::default())).unwrap();
-        assert_eq!(a.store_errors.len(), 1);
+        });
+        let mut facts = Facts::default();
+        let route = g.route("POST", "/v1/x").unwrap().clone();
+        let a = admit(&g, &route, None, &meter, &mut facts).unwrap();
+        assert_eq!(
+            (a.store_errors.len(), facts.limit),
+            (1, Some("failed-open"))
+        );
+        g.config
+            .limiters
+            .get_mut("per-user")
+            .unwrap()
+            .on_store_error = FailMode::Closed;
+        let err = admit(&g, &route, None, &meter, &mut facts).unwrap_err();
+        assert_eq!(
+            (err.status, err.code, facts.limit),
+            (503, "limiter_unavailable", Some("failed-closed"))
+        );
     }
 
     #[test]
@@ -248,7 +363,7 @@ mod tests {
             g.route("GET", "/v1/chat/completions").unwrap_err().status,
             405
         );
-        assert_eq!(g.route("POST", "/v1/../admin").unwrap_err().status, 400);
+        assert_eq!(g.route("POST", "/v1/..%2fadmin").unwrap_err().status, 400);
         assert!(g.log_of_unrouted("/v1/chat/completions").is_some());
         assert!(g.log_of_unrouted("/nope").is_some());
         assert_eq!(g.check_body_len(1024 * 1024 + 1).unwrap_err().status, 413);

@@ -29,6 +29,8 @@ pub struct Facts {
     pub model: Option<String>,
     /// The gateway's error code, if it answered with an error.
     pub error: Option<&'static str>,
+    /// How the limit stage decided: `within`, `exceeded`, `failed-open`, `failed-closed`.
+    pub limit: Option<&'static str>,
     /// The request's headers, for `header:<Name>` columns.
     pub headers: Vec<(String, String)>,
 }
@@ -96,6 +98,7 @@ fn value(source: &ColumnSource, facts: &Facts) -> SqlValue {
             Fact::ConfigVersion => SqlValue::Text(facts.config_version.clone()),
             Fact::Model => text(&facts.model),
             Fact::Error => text(&facts.error.map(String::from)),
+            Fact::Limit => text(&facts.limit.map(String::from)),
         },
     }
 }
