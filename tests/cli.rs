@@ -32,7 +32,10 @@ fn gateway(args: &[&str]) -> Run {
 
 /// A snapshot name for a file: its path (below tests/fixtures/) without `.toml`, `/` as `-`.
 fn snapshot_name(command: &str, file: &Path) -> String {
-    let file = file.strip_prefix("tests/fixtures").unwrap_or(file).with_extension("");
+    let file = file
+        .strip_prefix("tests/fixtures")
+        .unwrap_or(file)
+        .with_extension("");
     format!("{command}-{}", display(&file).replace('/', "-"))
 }
 
@@ -47,10 +50,23 @@ fn plan_of_every_preset() {
 
 #[test]
 fn check_of_every_invalid_fixture() {
-    for file in [Invalid::Schema, Invalid::Semantic].into_iter().flat_map(Invalid::fixtures) {
+    for file in [Invalid::Schema, Invalid::Semantic]
+        .into_iter()
+        .flat_map(Invalid::fixtures)
+    {
         let run = gateway(&["check", &display(&file)]);
-        assert_eq!(run.code, 1, "{}: {}{}", display(&file), run.stdout, run.stderr);
-        insta::assert_snapshot!(snapshot_name("check", &file), format!("exit code: {}\n{}", run.code, run.stderr));
+        assert_eq!(
+            run.code,
+            1,
+            "{}: {}{}",
+            display(&file),
+            run.stdout,
+            run.stderr
+        );
+        insta::assert_snapshot!(
+            snapshot_name("check", &file),
+            format!("exit code: {}\n{}", run.code, run.stderr)
+        );
     }
 }
 
@@ -64,15 +80,25 @@ fn every_shipped_config_checks_against_wrangler_toml() {
 
 #[test]
 fn a_misspelled_key_gets_a_suggestion() {
-    let run = gateway(&["check", "tests/fixtures/invalid/schema/misspelled-limiter-key.toml"]);
-    assert!(run.stderr.contains("did you mean `requests`?"), "{}", run.stderr);
+    let run = gateway(&[
+        "check",
+        "tests/fixtures/invalid/schema/misspelled-limiter-key.toml",
+    ]);
+    assert!(
+        run.stderr.contains("did you mean `requests`?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn schema_prints_the_committed_schema() {
     let run = gateway(&["schema"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout == read(Path::new(SCHEMA)), "`gateway schema` differs from {SCHEMA}; see tests/schema.rs");
+    assert!(
+        run.stdout == read(Path::new(SCHEMA)),
+        "`gateway schema` differs from {SCHEMA}; see tests/schema.rs"
+    );
 }
 
 #[test]
@@ -80,12 +106,20 @@ fn migrate_prints_the_committed_migration() {
     let run = gateway(&["migrate", "gateway.toml", "--print"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("migrate-gateway", run.stdout);
-    assert_eq!(run.stdout, read(Path::new("migrations/0001_access_log.sql")), "migrations/0001_access_log.sql is stale");
+    assert_eq!(
+        run.stdout,
+        read(Path::new("migrations/0001_access_log.sql")),
+        "migrations/0001_access_log.sql is stale"
+    );
 }
 
 #[test]
 fn an_unreadable_file_exits_3() {
     let run = gateway(&["check", "missing.toml"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: cannot read missing.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: cannot read missing.toml"),
+        "{}",
+        run.stderr
+    );
 }

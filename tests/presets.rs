@@ -24,7 +24,9 @@ const PRESETS: [(&str, Change); 6] = [
         c.limiters.get_mut("per-user").unwrap().requests = 100;
         c.gateway.max_body_bytes = 4 * 1024 * 1024;
     }),
-    ("examples/strict-identity.toml", |c| c.identity.on_missing = OnMissing::Refuse),
+    ("examples/strict-identity.toml", |c| {
+        c.identity.on_missing = OnMissing::Refuse
+    }),
     ("examples/audit-log.toml", |c| {
         let columns = &mut c.logs.get_mut("access").unwrap().columns;
         for (name, source) in [
@@ -36,10 +38,16 @@ const PRESETS: [(&str, Change); 6] = [
             ("config_version", "config_version"),
             ("user_agent", "header:User-Agent"),
         ] {
-            columns.push(Column { name: name.into(), source: source.parse().unwrap(), sql_type: None });
+            columns.push(Column {
+                name: name.into(),
+                source: source.parse().unwrap(),
+                sql_type: None,
+            });
         }
     }),
-    ("tests/e2e/configs/short-timeout.toml", |c| c.upstreams.get_mut("openclaw").unwrap().timeout_ms = 1000),
+    ("tests/e2e/configs/short-timeout.toml", |c| {
+        c.upstreams.get_mut("openclaw").unwrap().timeout_ms = 1000
+    }),
 ];
 
 #[test]
@@ -50,17 +58,26 @@ fn every_preset_is_gateway_toml_with_its_stated_changes() {
         change(&mut expected);
         let mut preset = config(file);
         preset.gateway.version = base.gateway.version.clone();
-        assert_eq!(preset, expected, "{file} differs from gateway.toml by more (or less) than its header says");
+        assert_eq!(
+            preset, expected,
+            "{file} differs from gateway.toml by more (or less) than its header says"
+        );
     }
 }
 
 #[test]
 fn every_example_is_covered() {
     for file in toml_files("examples") {
-        assert!(PRESETS.iter().any(|(p, _)| Path::new(p) == file), "{}: add it to PRESETS", display(&file));
+        assert!(
+            PRESETS.iter().any(|(p, _)| Path::new(p) == file),
+            "{}: add it to PRESETS",
+            display(&file)
+        );
     }
 }
 
 fn config(file: &str) -> Config {
-    config::load(file, &read(Path::new(file))).unwrap_or_else(|report| panic!("{report}")).config
+    config::load(file, &read(Path::new(file)))
+        .unwrap_or_else(|report| panic!("{report}"))
+        .config
 }

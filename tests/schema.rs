@@ -31,17 +31,35 @@ fn the_committed_schema_is_the_generated_one() {
 #[test]
 fn every_shipped_config_points_at_the_schema_and_satisfies_it() {
     let validator = validator();
-    let schema = root().join(SCHEMA).canonicalize().expect("the schema exists");
+    let schema = root()
+        .join(SCHEMA)
+        .canonicalize()
+        .expect("the schema exists");
     let problems: Vec<String> = shipped_configs()
         .iter()
         .filter_map(|file| {
             let text = read(file);
-            let Some(target) = text.lines().next().and_then(|line| line.strip_prefix("#:schema ")) else {
-                return Some(format!("{}: the first line must be `#:schema <path to {SCHEMA}>`", display(file)));
+            let Some(target) = text
+                .lines()
+                .next()
+                .and_then(|line| line.strip_prefix("#:schema "))
+            else {
+                return Some(format!(
+                    "{}: the first line must be `#:schema <path to {SCHEMA}>`",
+                    display(file)
+                ));
             };
-            let resolved = root().join(file).parent()?.join(target.trim()).canonicalize().ok();
+            let resolved = root()
+                .join(file)
+                .parent()?
+                .join(target.trim())
+                .canonicalize()
+                .ok();
             if resolved.as_ref() != Some(&schema) {
-                return Some(format!("{}: `#:schema {target}` does not lead to {SCHEMA}", display(file)));
+                return Some(format!(
+                    "{}: `#:schema {target}` does not lead to {SCHEMA}",
+                    display(file)
+                ));
             }
             let errors = schema_errors(&validator, file);
             (!errors.is_empty()).then(|| format!("{}: {}", display(file), errors.join("; ")))
@@ -54,8 +72,16 @@ fn every_shipped_config_points_at_the_schema_and_satisfies_it() {
 fn schema_fixtures_fail_the_schema_and_the_loader() {
     let validator = validator();
     for file in Invalid::Schema.fixtures() {
-        assert!(!schema_errors(&validator, &file).is_empty(), "{}: the schema accepts it", display(&file));
-        assert!(loads(&file).is_err(), "{}: the loader accepts it", display(&file));
+        assert!(
+            !schema_errors(&validator, &file).is_empty(),
+            "{}: the schema accepts it",
+            display(&file)
+        );
+        assert!(
+            loads(&file).is_err(),
+            "{}: the loader accepts it",
+            display(&file)
+        );
     }
 }
 
@@ -64,24 +90,38 @@ fn semantic_fixtures_pass_the_schema_but_not_the_loader() {
     let validator = validator();
     for file in Invalid::Semantic.fixtures() {
         let errors = schema_errors(&validator, &file);
-        assert!(errors.is_empty(), "{}: the schema rejects it, so it belongs in invalid/schema/: {}", display(&file), errors.join("; "));
-        assert!(loads(&file).is_err(), "{}: the loader accepts it", display(&file));
+        assert!(
+            errors.is_empty(),
+            "{}: the schema rejects it, so it belongs in invalid/schema/: {}",
+            display(&file),
+            errors.join("; ")
+        );
+        assert!(
+            loads(&file).is_err(),
+            "{}: the loader accepts it",
+            display(&file)
+        );
     }
 }
 
 #[test]
 fn the_diff_shows_only_changed_lines_with_their_numbers() {
-    assert_eq!(line_diff("a\nb\nc\n", "a\nB\nc\nd\n"), "-    2 | b\n+    2 | B\n+    4 | d\n");
+    assert_eq!(
+        line_diff("a\nb\nc\n", "a\nB\nc\nd\n"),
+        "-    2 | b\n+    2 | B\n+    4 | d\n"
+    );
 }
 
 fn validator() -> jsonschema::Validator {
-    let schema: serde_json::Value = serde_json::from_str(&read(Path::new(SCHEMA))).expect("the schema is JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(Path::new(SCHEMA))).expect("the schema is JSON");
     jsonschema::validator_for(&schema).expect("the schema compiles")
 }
 
 /// What the schema says is wrong with a TOML file, one line per error.
 fn schema_errors(validator: &jsonschema::Validator, file: &Path) -> Vec<String> {
-    let value: toml::Value = toml::from_str(&read(file)).unwrap_or_else(|err| panic!("{}: not TOML: {err}", display(file)));
+    let value: toml::Value = toml::from_str(&read(file))
+        .unwrap_or_else(|err| panic!("{}: not TOML: {err}", display(file)));
     let json = serde_json::to_value(value).expect("TOML converts to JSON");
     validator
         .iter_errors(&json)
@@ -101,7 +141,11 @@ fn line_diff(old: &str, new: &str) -> String {
     let mut common = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            common[i][j] = if a[i] == b[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
+            common[i][j] = if a[i] == b[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, String::new());

@@ -16,13 +16,15 @@ pub fn root() -> &'static Path {
 
 /// The text of a file given relative to the crate root.
 pub fn read(file: &Path) -> String {
-    fs::read_to_string(root().join(file)).unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()))
+    fs::read_to_string(root().join(file))
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()))
 }
 
 /// The `.toml` files in `dir` (relative to the crate root), sorted; never none, so a test over
 /// them cannot pass by finding nothing.
 pub fn toml_files(dir: &str) -> Vec<PathBuf> {
-    let entries = fs::read_dir(root().join(dir)).unwrap_or_else(|err| panic!("cannot list {dir}: {err}"));
+    let entries =
+        fs::read_dir(root().join(dir)).unwrap_or_else(|err| panic!("cannot list {dir}: {err}"));
     let mut files: Vec<PathBuf> = entries
         .map(|entry| Path::new(dir).join(entry.expect("a directory entry").file_name()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
@@ -65,7 +67,11 @@ impl Invalid {
         let files = toml_files(dir);
         for file in &files {
             let first = read(file).lines().next().unwrap_or_default().to_string();
-            assert!(first.starts_with("# Invalid: "), "{}: the first line must be `# Invalid: <what is wrong>`", file.display());
+            assert!(
+                first.starts_with("# Invalid: "),
+                "{}: the first line must be `# Invalid: <what is wrong>`",
+                file.display()
+            );
         }
         files
     }
