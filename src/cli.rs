@@ -48,6 +48,16 @@ enum Command {
     },
     /// Print the JSON schema of the configuration.
     Schema,
+    /// Print signed user ids for `identity.source = "signed-header"`, one per line. The key
+    /// is read from the environment variable named by --secret-var, never from the command line.
+    Sign {
+        /// The user ids to sign.
+        #[arg(required = true)]
+        users: Vec<String>,
+        /// The environment variable holding the HMAC key (the Worker secret's value).
+        #[arg(long, default_value = "IDENTITY_SECRET")]
+        secret_var: String,
+    },
     /// Write the D1 migration for the declared access logs.
     Migrate {
         /// The configuration file.
@@ -77,6 +87,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", config::schema_json());
             Ok(0)
         }
+        Command::Sign { users, secret_var } => sign(&users, &secret_var),
         Command::Migrate { file, dir, print } => load(&file).and_then(|loaded| {
             let sql = migrate::sql(&loaded.config);
             if print {
@@ -87,6 +98,22 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
     };
     ExitCode::from(result.unwrap_or_else(|code| code))
+}
+
+fn sign(users: &[String], secret_var: &str) -> Result<u8, u8> {
+    let Some(secret) = std::env::var_os(secret_var).filter(|s| !s.is_empty()) else {
+        eprintln!(
+            "error: `{secret_var}` is not set\n  = help: export the same value the Worker has: `npx wrangler secret put {secret_var}`"
+        );
+        return Err(EXIT_INVALID);
+    };
+    for user in users {
+        match crate::pipeline::identity::sign(user, secret.as_encoded_bytes()) {
+            Some(signed) => println!("{signed}"),
+            None => return Err(EXIT_INVALID),
+        }
+    }
+    Ok(0)
 }
 
 fn check(file: &Path, wrangler: Option<&Path>) -> Result<u8, u8> {

@@ -7,13 +7,15 @@ mod common;
 use std::path::Path;
 
 use common::{display, read, toml_files};
-use organized_gateway::config::{self, Column, Config, OnMissing};
+use organized_gateway::config::{
+    self, Algorithm, Backend, Column, Config, FailMode, IdentitySource, OnMissing,
+};
 
 /// What a preset changes in gateway.toml's configuration.
 type Change = fn(&mut Config);
 
 /// Each file with the change it makes to gateway.toml (besides `gateway.version`).
-const PRESETS: [(&str, Change); 6] = [
+const PRESETS: [(&str, Change); 10] = [
     ("examples/single-event.toml", |_| {}),
     ("examples/high-concurrency.toml", |c| {
         let limiter = c.limiters.get_mut("per-user").unwrap();
@@ -44,6 +46,27 @@ const PRESETS: [(&str, Change); 6] = [
                 sql_type: None,
             });
         }
+    }),
+    ("examples/strict-quota.toml", |c| {
+        let l = c.limiters.get_mut("per-user").unwrap();
+        l.backend = Backend::DurableObject;
+        l.algorithm = Algorithm::SlidingWindow;
+        l.tokens = Some(20_000);
+        l.on_store_error = FailMode::Closed;
+        l.binding = Some("LIMITER".into());
+    }),
+    ("examples/native-limit.toml", |c| {
+        let l = c.limiters.get_mut("per-user").unwrap();
+        l.backend = Backend::RateLimitBinding;
+        l.binding = Some("RATE_LIMITER".into());
+    }),
+    ("examples/keyed-by-api-key.toml", |c| {
+        c.identity.source = IdentitySource::BearerHash;
+        c.identity.on_missing = OnMissing::Refuse;
+    }),
+    ("examples/signed-identity.toml", |c| {
+        c.identity.source = IdentitySource::SignedHeader;
+        c.identity.on_missing = OnMissing::Refuse;
     }),
     ("tests/e2e/configs/short-timeout.toml", |c| {
         c.upstreams.get_mut("openclaw").unwrap().timeout_ms = 1000
