@@ -17,12 +17,12 @@ UPSTREAM_PORT=8788
 
 say() { printf 'dev: %s\n' "$*"; }
 
-# Waits until something accepts connections on a local port, while process $2 lives.
-wait_for_port() {
-  local port=$1 pid=$2
+# Waits until the stand-in (pid $1) writes "listening on ..." to file $2: it does once bound.
+wait_for_stand_in() {
+  local pid=$1 said=$2
   for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || return 1
-    if (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    if grep -q '^listening on ' "$said"; then return 0; fi
     sleep 0.1
   done
   return 1
@@ -41,16 +41,18 @@ cd "$ROOT"
 scripts/setup.sh
 
 say "applying D1 migrations to the local database"
-npx wrangler d1 migrations apply organized-gateway-db --local
+# No terminal on stdin: wrangler then applies without asking (it is the local database).
+npx wrangler d1 migrations apply organized-gateway-db --local </dev/null
 
 say "starting the stand-in upstream on 127.0.0.1:$UPSTREAM_PORT"
+stand_in_said="$(mktemp)"
 # Its own session, so that it does not get the terminal's Ctrl-C and we end it as a group.
-setsid python3 tests/upstream/stand_in.py --port "$UPSTREAM_PORT" &
+setsid python3 tests/upstream/stand_in.py --port "$UPSTREAM_PORT" >"$stand_in_said" &
 stand_in_pid=$!
-trap 'kill -TERM -- "-$stand_in_pid" 2>/dev/null || true' EXIT
+trap 'kill -TERM -- "-$stand_in_pid" 2>/dev/null || true; rm -f "$stand_in_said"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if ! wait_for_port "$UPSTREAM_PORT" "$stand_in_pid"; then
+if ! wait_for_stand_in "$stand_in_pid" "$stand_in_said"; then
   say "the stand-in upstream did not start (is port $UPSTREAM_PORT free?)" >&2
   exit 1
 fi

@@ -10,7 +10,7 @@ cd "$ROOT"
 scripts/setup.sh
 
 printf 'test: cargo test\n'
-cargo test
+cargo test --locked
 
 printf 'test: end-to-end suite\n'
 # No cache provider: it would leave a .pytest_cache directory in the work tree.

@@ -39,6 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USAGE = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
 STREAM_PIECES = ["Hello", " from", " the", " stand-in", "!"]
+CHUNK_DELAY = 0.3  # seconds between streamed events, unless --chunk-delay says otherwise
 CONTROL_PATH = "/__requests"
 
 
@@ -217,8 +218,8 @@ def chunk(model, delta, finish_reason=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8788, help="0 picks a free port")
-    parser.add_argument("--chunk-delay", type=float, default=0.3,
-                        help="seconds between streamed events (default 0.3)")
+    parser.add_argument("--chunk-delay", type=float, default=CHUNK_DELAY,
+                        help=f"seconds between streamed events (default {CHUNK_DELAY})")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

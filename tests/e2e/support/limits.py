@@ -1,0 +1,19 @@
+"""Driving a rate limiter: fixed 60 s windows aligned to the epoch minute."""
+
+import time
+
+WINDOW = 60
+
+
+def at_start_of_window(seconds_needed=15):
+    """Waits for the next window if fewer than `seconds_needed` are left in this one, so a
+    burst does not straddle a window boundary (the clock decides here: nothing to poll)."""
+    left = WINDOW - time.time() % WINDOW
+    if left < seconds_needed:
+        time.sleep(left + 0.5)
+
+
+def burst(gw, user, count, body):
+    """`count` sequential requests as `user`; their responses."""
+    headers = {"Content-Type": "application/json", "X-User-ID": user}
+    return [gw.post("/v1/chat/completions", body, headers) for _ in range(count)]
