@@ -107,10 +107,19 @@ fn describe(config: &Config, stage: &Stage) -> String {
             Some(l) => describe_limiter(limiter, l),
             None => format!("`{limiter}` (not declared)"),
         },
-        Stage::Proxy { upstream } => match config.upstreams.get(upstream) {
-            Some(u) => describe_upstream(upstream, u),
-            None => format!("`{upstream}` (not declared)"),
-        },
+        Stage::Proxy {
+            upstream,
+            failover,
+            retry_on_status,
+            deadline_ms,
+            stream_usage,
+        } => describe_proxy(
+            config,
+            std::iter::once(upstream).chain(failover),
+            retry_on_status,
+            *deadline_ms,
+            *stream_usage,
+        ),
         Stage::Health => format!(
             "answers 200 {{\"status\":\"ok\",\"gateway\":\"{}\"}}",
             config.gateway.name
@@ -168,6 +177,42 @@ fn describe_limiter(name: &str, l: &Limiter) -> String {
     )
 }
 
+fn describe_proxy<'a>(
+    config: &Config,
+    names: impl Iterator<Item = &'a String>,
+    retry_on_status: &[u16],
+    deadline_ms: Option<u64>,
+    stream_usage: bool,
+) -> String {
+    let attempts: Vec<String> = names
+        .map(|name| match config.upstreams.get(name) {
+            Some(u) => describe_upstream(name, u),
+            None => format!("`{name}` (not declared)"),
+        })
+        .collect();
+    let mut out = format!(
+        "forward to {}",
+        attempts.first().map_or("nothing", String::as_str)
+    );
+    if attempts.len() > 1 {
+        let statuses: Vec<String> = retry_on_status.iter().map(u16::to_string).collect();
+        for next in &attempts[1..] {
+            out.push_str(&format!("; if it fails (connect error, timeout or status {}) before anything reached the client, then {next}", statuses.join("/")));
+        }
+        out.push_str("; a failed upstream is skipped for its cool-off");
+    }
+    if let Some(ms) = deadline_ms {
+        out.push_str(&format!("; all attempts within {}", millis(ms)));
+    }
+    out.push_str(if stream_usage {
+        "; streamed requests ask for usage (the usage chunk is hidden from clients that did not ask)"
+    } else {
+        "; streamed answers without usage get an estimated token count"
+    });
+    out.push_str("; unreachable → 502, too slow → 504; the answer streams back unbuffered");
+    out
+}
+
 fn describe_upstream(name: &str, u: &Upstream) -> String {
     let address = match (&u.url, &u.url_var) {
         (Some(url), _) => url.clone(),
@@ -175,8 +220,9 @@ fn describe_upstream(name: &str, u: &Upstream) -> String {
         (None, None) => "no address".to_string(),
     };
     format!(
-        "`{name}`: forward to {address}, timeout {} (→ 504), unreachable → 502; the answer streams back unbuffered",
-        millis(u.timeout_ms)
+        "`{name}` at {address}, timeout {}, cool-off {} s",
+        millis(u.timeout_ms),
+        u.cooloff_seconds
     )
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{display, read, toml_files};
 use organized_gateway::config::{
-    self, Algorithm, Backend, Column, Config, FailMode, IdentitySource, OnMissing,
+    self, Algorithm, Backend, Column, Config, FailMode, IdentitySource, OnMissing, Stage,
 };
 
 /// What a preset changes in gateway.toml's configuration.
@@ -54,6 +54,11 @@ const PRESETS: [(&str, Change); 10] = [
         l.tokens = Some(20_000);
         l.on_store_error = FailMode::Closed;
         l.binding = Some("LIMITER".into());
+        for stage in &mut c.routes[1].stages {
+            if let Stage::Proxy { stream_usage, .. } = stage {
+                *stream_usage = true;
+            }
+        }
     }),
     ("examples/native-limit.toml", |c| {
         let l = c.limiters.get_mut("per-user").unwrap();

@@ -276,6 +276,15 @@ pub struct Upstream {
     /// client gets 504. Streaming bodies are not cut by it.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// After a failed attempt, skip this upstream for this many seconds (when another is
+    /// left), so a dead bridge does not cost every request a timeout. Each Worker instance
+    /// learns this on its own.
+    #[serde(default = "default_cooloff_seconds")]
+    pub cooloff_seconds: u32,
+}
+
+fn default_cooloff_seconds() -> u32 {
+    30
 }
 
 fn default_timeout_ms() -> u64 {
@@ -313,7 +322,8 @@ pub struct Column {
     pub name: String,
     /// What fills the column: `user_id`, `method`, `path`, `status`, `latency_ms`,
     /// `tokens_est`, `created_at`, `request_id`, `upstream`, `config_version`, `model`,
-    /// `error`, `limit`, or `header:<Name>` for a request header (never `Authorization` or `Cookie`).
+    /// `error`, `limit`, `tokens_source`, `outcome`, `attempts`, `response_bytes`, or
+    /// `header:<Name>` for a request header (never `Authorization` or `Cookie`).
     pub source: ColumnSource,
     /// The SQL type; defaults to the source's natural type.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -357,6 +367,10 @@ pub struct Route {
     /// The stages, in order: `auth-header`, `limit`, then one responder (`proxy` or
     /// `health`); a `log` stage records every request, including refused ones.
     pub stages: Vec<Stage>,
+}
+
+fn default_retry_on_status() -> Vec<u16> {
+    vec![502, 503, 504]
 }
 
 /// HTTP methods a route can accept.
@@ -407,8 +421,27 @@ pub enum Stage {
     },
     /// Forward the request to an upstream and stream its answer back.
     Proxy {
-        /// The upstream's name in `[upstreams]`.
+        /// The upstream's name in `[upstreams]`: the one tried first.
         upstream: String,
+        /// Upstreams to try next, in order, when the one before fails (connect error,
+        /// timeout, or a status in `retry_on_status`) before anything was sent to the client,
+        /// e.g. the Tailscale bridge first, then a Cloudflare Tunnel.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failover: Vec<String>,
+        /// Upstream statuses that count as a failed attempt (and mark the upstream unhealthy)
+        /// when another upstream is left to try. The last attempt's answer is passed on as is.
+        #[serde(default = "default_retry_on_status")]
+        retry_on_status: Vec<u16>,
+        /// A deadline for all attempts together, in milliseconds; each attempt also has its
+        /// upstream's `timeout_ms`. Unset: no overall deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline_ms: Option<u64>,
+        /// Ask the upstream for token usage on streamed answers (adds
+        /// `stream_options.include_usage = true` to a `"stream": true` request that lacks it),
+        /// and hide that usage chunk from a client that did not ask for it. Without it, a
+        /// streamed answer's tokens are estimated unless the client asked for usage itself.
+        #[serde(default)]
+        stream_usage: bool,
     },
     /// Answer `{"status":"ok","gateway":<name>}`.
     Health,
@@ -419,7 +452,89 @@ pub enum Stage {
     },
 }
 
+/// What a stage's name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    /// An entry of `[limiters]`.
+    Limiter,
+    /// An entry of `[upstreams]`.
+    Upstream,
+    /// An entry of `[logs]`.
+    Log,
+}
+
+impl RefKind {
+    /// The singular word, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefKind::Limiter => "limiter",
+            RefKind::Upstream => "upstream",
+            RefKind::Log => "log",
+        }
+    }
+
+    /// The table the names live in.
+    pub fn section(self) -> &'static str {
+        match self {
+            RefKind::Limiter => "limiters",
+            RefKind::Upstream => "upstreams",
+            RefKind::Log => "logs",
+        }
+    }
+}
+
+/// A name a stage uses, and where in the stage it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference<'a> {
+    /// What it names.
+    pub kind: RefKind,
+    /// The key holding it, e.g. `upstream`, or `failover` with an index.
+    pub key: &'static str,
+    /// The index within `key`, for lists.
+    pub index: Option<usize>,
+    /// The name.
+    pub name: &'a str,
+}
+
+impl Reference<'_> {
+    /// Its path, below the stage's path `stage`.
+    pub fn path(&self, stage: &super::ConfigPath) -> super::ConfigPath {
+        let at = stage.key(self.key);
+        match self.index {
+            Some(i) => at.index(i),
+            None => at,
+        }
+    }
+}
+
 impl Stage {
+    /// Every name this stage refers to, in the order written.
+    pub fn references(&self) -> Vec<Reference<'_>> {
+        fn one<'a>(kind: RefKind, key: &'static str, name: &'a str) -> Reference<'a> {
+            Reference {
+                kind,
+                key,
+                index: None,
+                name,
+            }
+        }
+        match self {
+            Stage::Limit { limiter } => vec![one(RefKind::Limiter, "limiter", limiter)],
+            Stage::Log { log } => vec![one(RefKind::Log, "log", log)],
+            Stage::Proxy {
+                upstream, failover, ..
+            } => std::iter::once(one(RefKind::Upstream, "upstream", upstream))
+                .chain(failover.iter().enumerate().map(|(i, name)| Reference {
+                    kind: RefKind::Upstream,
+                    key: "failover",
+                    index: Some(i),
+                    name: name.as_str(),
+                }))
+                .collect(),
+            Stage::AuthHeader | Stage::Health => Vec::new(),
+        }
+    }
+
     /// The stage's name as written in `stage = "..."`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -55,11 +55,21 @@ pub enum Fact {
     /// How the limit stage decided: `within`, `exceeded`, `failed-open` (store down, request
     /// let through uncounted) or `failed-closed` (store down, refused); NULL without a limit.
     Limit,
+    /// Where `tokens_est` came from: `usage` (the upstream reported it) or `estimate` (it
+    /// did not; see the estimate rule); NULL when no answer came from upstream.
+    TokensSource,
+    /// How the answer's body ended: `complete`, `cut` (the upstream broke off mid-body) or
+    /// `client-closed` (the client went away first); NULL when no answer came from upstream.
+    Outcome,
+    /// Upstream attempts made (failover counts each); NULL when none was.
+    Attempts,
+    /// Bytes of the upstream's body that reached the client.
+    ResponseBytes,
 }
 
 impl Fact {
     /// Every fact, in the order the docs list them.
-    pub const ALL: [Fact; 13] = [
+    pub const ALL: [Fact; 17] = [
         Fact::UserId,
         Fact::Method,
         Fact::Path,
@@ -73,6 +83,10 @@ impl Fact {
         Fact::Model,
         Fact::Error,
         Fact::Limit,
+        Fact::TokensSource,
+        Fact::Outcome,
+        Fact::Attempts,
+        Fact::ResponseBytes,
     ];
 
     /// The name written in `source = "..."`.
@@ -91,12 +105,20 @@ impl Fact {
             Fact::Model => "model",
             Fact::Error => "error",
             Fact::Limit => "limit",
+            Fact::TokensSource => "tokens_source",
+            Fact::Outcome => "outcome",
+            Fact::Attempts => "attempts",
+            Fact::ResponseBytes => "response_bytes",
         }
     }
 
     fn sql_type(self) -> SqlType {
         match self {
-            Fact::Status | Fact::LatencyMs | Fact::TokensEst => SqlType::Integer,
+            Fact::Status
+            | Fact::LatencyMs
+            | Fact::TokensEst
+            | Fact::Attempts
+            | Fact::ResponseBytes => SqlType::Integer,
             _ => SqlType::Text,
         }
     }

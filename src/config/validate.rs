@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::locate::ConfigPath;
-use super::model::{Algorithm, Backend, Config, IdentitySource, Limiter, OnMissing, Route, Stage};
+use super::model::{
+    Algorithm, Backend, Config, IdentitySource, Limiter, OnMissing, RefKind, Route, Stage,
+};
 use super::source::is_header_name;
 use super::suggest::did_you_mean;
 use crate::diagnostics::Diagnostic;
@@ -351,6 +353,7 @@ fn check_routes(config: &Config, at: &ConfigPath, found: &mut Vec<Diagnostic>) {
         }
         check_route_shape(route, &at, found);
         check_stage_order(route, &at, found);
+        check_proxy_options(config, route, &at, found);
         check_references(config, route, &at, found);
     }
 }
@@ -390,6 +393,62 @@ fn check_route_shape(route: &Route, at: &ConfigPath, found: &mut Vec<Diagnostic>
             Diagnostic::error("path", at.key("path"), format!("`{path}` is not a route path"))
                 .with_help("write an exact path like `/health` or a prefix ending in `/*` like `/v1/*`; `*` may appear only at the end"),
         );
+    }
+}
+
+fn check_proxy_options(
+    config: &Config,
+    route: &Route,
+    at: &ConfigPath,
+    found: &mut Vec<Diagnostic>,
+) {
+    for (i, stage) in route.stages.iter().enumerate() {
+        let Stage::Proxy {
+            retry_on_status,
+            deadline_ms,
+            stream_usage,
+            ..
+        } = stage
+        else {
+            continue;
+        };
+        let at = at.key("stages").index(i);
+        for (j, status) in retry_on_status.iter().enumerate() {
+            if !(100..=599).contains(status) {
+                found.push(
+                    Diagnostic::error(
+                        "range",
+                        at.key("retry_on_status").index(j),
+                        format!("{status} is not an HTTP status"),
+                    )
+                    .with_help("list statuses such as 502, 503, 504"),
+                );
+            } else if *status < 500 && *status != 429 {
+                found.push(
+                    Diagnostic::warning("retry-status", at.key("retry_on_status").index(j), format!("retrying on {status} repeats a request the upstream refused as the client's fault"))
+                        .with_help("retry on 5xx (and perhaps 429) only"),
+                );
+            }
+        }
+        if *deadline_ms == Some(0) {
+            found.push(
+                Diagnostic::error(
+                    "range",
+                    at.key("deadline_ms"),
+                    "a 0 ms deadline leaves no time for any attempt",
+                )
+                .with_help(
+                    "remove `deadline_ms`, or give the attempts time, e.g. `deadline_ms = 90000`",
+                ),
+            );
+        }
+        let budgets_tokens = route.stages.iter().any(|s| matches!(s, Stage::Limit { limiter } if config.limiters.get(limiter).is_some_and(|l| l.tokens.is_some())));
+        if budgets_tokens && !stream_usage {
+            found.push(
+                Diagnostic::warning("stream-usage", at.clone(), format!("route `{}` has a token budget, but streamed answers report no usage unless asked", route.name))
+                    .with_help("add `stream_usage = true` to this proxy stage, or streamed tokens are only estimated"),
+            );
+        }
     }
 }
 
@@ -485,42 +544,47 @@ fn check_references(config: &Config, route: &Route, at: &ConfigPath, found: &mut
     let mut logs_seen = BTreeSet::new();
     for (i, stage) in route.stages.iter().enumerate() {
         let at = at.key("stages").index(i);
-        let (key, name, declared): (&str, &str, Vec<&str>) = match stage {
-            Stage::Limit { limiter } => (
-                "limiter",
-                limiter,
-                config.limiters.keys().map(String::as_str).collect(),
-            ),
-            Stage::Proxy { upstream } => (
-                "upstream",
-                upstream,
-                config.upstreams.keys().map(String::as_str).collect(),
-            ),
-            Stage::Log { log } => {
-                if !logs_seen.insert(log.as_str()) {
-                    found.push(
-                        Diagnostic::error(
-                            "duplicate",
-                            at.clone(),
-                            format!(
-                                "route `{}` logs to `{log}` twice: every request would be two rows",
-                                route.name
-                            ),
-                        )
-                        .with_help("remove one of the `log` stages"),
-                    );
-                }
-                ("log", log, config.logs.keys().map(String::as_str).collect())
+        if let Stage::Log { log } = stage
+            && !logs_seen.insert(log.as_str())
+        {
+            found.push(
+                Diagnostic::error(
+                    "duplicate",
+                    at.clone(),
+                    format!(
+                        "route `{}` logs to `{log}` twice: every request would be two rows",
+                        route.name
+                    ),
+                )
+                .with_help("remove one of the `log` stages"),
+            );
+        }
+        let mut upstreams_seen = BTreeSet::new();
+        for reference in stage.references() {
+            let declared: Vec<&str> = match reference.kind {
+                RefKind::Limiter => config.limiters.keys().map(String::as_str).collect(),
+                RefKind::Upstream => config.upstreams.keys().map(String::as_str).collect(),
+                RefKind::Log => config.logs.keys().map(String::as_str).collect(),
+            };
+            let path = reference.path(&at);
+            if !declared.contains(&reference.name) {
+                found.push(unknown_reference(
+                    path,
+                    reference.kind.name(),
+                    reference.name,
+                    declared.into_iter(),
+                ));
+            } else if reference.kind == RefKind::Upstream && !upstreams_seen.insert(reference.name)
+            {
+                found.push(
+                    Diagnostic::warning(
+                        "duplicate",
+                        path,
+                        format!("`{}` is tried twice in one proxy stage", reference.name),
+                    )
+                    .with_help("list each upstream once: `upstream` first, then `failover`"),
+                );
             }
-            Stage::AuthHeader | Stage::Health => continue,
-        };
-        if !declared.contains(&name) {
-            found.push(unknown_reference(
-                at.key(key),
-                key,
-                name,
-                declared.into_iter(),
-            ));
         }
     }
 }
@@ -552,12 +616,8 @@ fn check_unused(config: &Config, found: &mut Vec<Diagnostic>) {
         .routes
         .iter()
         .flat_map(|r| &r.stages)
-        .filter_map(|s| match s {
-            Stage::Limit { limiter } => Some(("limiters", limiter.as_str())),
-            Stage::Proxy { upstream } => Some(("upstreams", upstream.as_str())),
-            Stage::Log { log } => Some(("logs", log.as_str())),
-            Stage::AuthHeader | Stage::Health => None,
-        })
+        .flat_map(Stage::references)
+        .map(|r| (r.kind.section(), r.name))
         .chain(
             config
                 .gateway

@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 use worker::{Context, Date, Env, Headers, Request, Response, event};
 
 use crate::config::{self, IdentitySource, Log};
-use crate::pipeline::{ApiError, Facts, Gateway, Meter, Responder, time};
+use crate::pipeline::row::BodyEnd;
+use crate::pipeline::{ApiError, Facts, Gateway, Meter, Responder, estimate, time};
 
 use meter::EdgeMeter;
 
@@ -109,8 +110,8 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         worker::console_error!("{problem}");
     }
     let limit_headers = admission.limit_headers(&gateway.config.gateway.rate_limit_headers);
-    let (name, upstream) = match admission.responder {
-        Some(Responder::Proxy { name, upstream }) => (name, upstream),
+    let proxy = match admission.responder {
+        Some(Responder::Proxy(proxy)) => proxy,
         Some(Responder::Health(body)) => {
             facts.status = 200;
             let response = with_headers(json_response(200, &body, &request_id), &limit_headers);
@@ -127,18 +128,23 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         Err(err) => return refuse(err, log, facts, started, env, ctx),
     };
     facts.model = crate::pipeline::row::model_of(&body);
+    let request_chars = estimate::request_chars(&body);
     let call = upstream::Call {
-        name,
-        upstream,
+        proxy: &proxy,
         target: &target,
         headers: &headers,
         body,
+        started_ms: started,
     };
     let forwarded = match upstream::forward(&env, call).await {
         Ok(forwarded) => forwarded,
-        Err(err) => return refuse(err, log, facts, started, env, ctx),
+        Err(failed) => {
+            facts.attempts = (failed.attempts > 0).then_some(failed.attempts);
+            return refuse(failed.error, log, facts, started, env, ctx);
+        }
     };
-    facts.upstream = Some(name.to_string());
+    facts.upstream = Some(forwarded.upstream.to_string());
+    facts.attempts = Some(forwarded.attempts);
     facts.status = forwarded.response.status_code();
     facts.latency_ms = Date::now().as_millis().saturating_sub(started);
     let response = with_headers(
@@ -154,9 +160,10 @@ async fn serve(gateway: &'static Gateway, mut req: Request, env: Env, ctx: &Cont
         .collect();
     // After the body has passed: charge token budgets, then write the row.
     ctx.wait_until(async move {
-        if let Ok(summary) = ended.await {
-            facts.tokens = summary.total_tokens.unwrap_or(0);
-        }
+        let (summary, end) = ended
+            .await
+            .unwrap_or((Default::default(), BodyEnd::ClientClosed));
+        facts.settle(&summary, end, request_chars);
         let user = facts.user_id.clone().unwrap_or_default();
         let meter = EdgeMeter::new(&env);
         for (name, limiter) in token_limiters {

@@ -1,6 +1,8 @@
-//! The `proxy` stage's I/O: send the request upstream with a deadline, and stream the answer
-//! back through an [`Observer`] that reports usage once the body has passed.
+//! The `proxy` stage's I/O: send the request upstream with a deadline, fail over to the next
+//! upstream while nothing has reached the client, and stream the answer back through an
+//! [`Observer`] that reports usage and how the body ended.
 
+use std::cell::RefCell;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
@@ -10,106 +12,240 @@ use futures_util::future::{Either, select};
 use futures_util::{Stream, StreamExt};
 use worker::js_sys::Uint8Array;
 use worker::{
-    AbortController, ByteStream, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
+    AbortController, ByteStream, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
     RequestRedirect, Response,
 };
 
 use super::Target;
 use crate::config::Upstream;
+use crate::pipeline::failover::{Cooloffs, is_failure};
+use crate::pipeline::row::BodyEnd;
+use crate::pipeline::stream_request::{self, Streaming};
 use crate::pipeline::usage::{Observer, Summary};
-use crate::pipeline::{ApiError, forward};
+use crate::pipeline::{ApiError, Proxy, forward};
+
+thread_local! {
+    /// Passive health, per Worker instance: which upstreams failed recently.
+    static COOLOFFS: RefCell<Cooloffs> = RefCell::default();
+}
 
 /// One request to forward.
 pub struct Call<'a> {
-    /// The upstream's name.
-    pub name: &'a str,
-    /// Its settings.
-    pub upstream: &'a Upstream,
+    /// Where and how to forward it.
+    pub proxy: &'a Proxy<'a>,
     /// Method, path and query as the client sent them.
     pub target: &'a Target,
     /// The client's headers.
     pub headers: &'a [(String, String)],
     /// The client's body, byte for byte.
     pub body: Vec<u8>,
+    /// When the request arrived (epoch ms), for the overall deadline.
+    pub started_ms: u64,
 }
 
 /// The upstream's answer on its way to the client.
-pub struct Forwarded {
+pub struct Forwarded<'a> {
     /// The response to return; its body streams as the upstream sends it.
     pub response: Response,
-    /// Resolves with what the body contained once it has passed (or was cut off).
-    pub ended: oneshot::Receiver<Summary>,
+    /// Resolves once the body has passed (or was cut off), with what it contained.
+    pub ended: oneshot::Receiver<(Summary, BodyEnd)>,
+    /// The upstream that answered.
+    pub upstream: &'a str,
+    /// Attempts made, this one included.
+    pub attempts: u32,
 }
 
-/// Sends `call` upstream. Errors are the 502/504 to answer.
-pub async fn forward(env: &Env, call: Call<'_>) -> Result<Forwarded, ApiError> {
-    let base = base_url(env, call.name, call.upstream)?;
-    let url = forward::upstream_url(&base, &call.target.path, call.target.query.as_deref());
+/// No upstream gave a usable answer.
+pub struct Failed {
+    /// The 502/504 to answer.
+    pub error: ApiError,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// Sends `call` to its upstreams in order until one answers.
+pub async fn forward<'a>(env: &Env, call: Call<'a>) -> Result<Forwarded<'a>, Failed> {
     let headers = Headers::new();
-    for (name, value) in forward::request_headers(call.headers)? {
-        headers.append(&name, &value).map_err(|e| {
-            ApiError::bad_request(
+    let forwarded_headers =
+        forward::request_headers(call.headers).map_err(|error| Failed { error, attempts: 0 })?;
+    for (name, value) in forwarded_headers {
+        if let Err(e) = headers.append(&name, &value) {
+            let error = ApiError::bad_request(
                 "invalid_header",
                 format!("The `{name}` header cannot be forwarded: {e}"),
-            )
-        })?;
+            );
+            return Err(Failed { error, attempts: 0 });
+        }
     }
+    let (body, strip_usage) = match stream_request::streaming(&call.body) {
+        Streaming::WithoutUsage if call.proxy.stream_usage => {
+            match stream_request::with_usage(&call.body) {
+                Some(body) => (body, true),
+                None => (call.body, false),
+            }
+        }
+        _ => (call.body, false),
+    };
+    let names: Vec<&str> = call.proxy.upstreams.iter().map(|(name, _)| *name).collect();
+    let order = COOLOFFS.with(|c| c.borrow().order(&names, Date::now().as_millis()));
+    let deadline = call.proxy.deadline_ms.map(|ms| call.started_ms + ms);
+    let mut failures: Vec<(ApiError, &str)> = Vec::new();
+    for (i, name) in order.iter().enumerate() {
+        let Some(&(name, upstream)) = call.proxy.upstreams.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        let now = Date::now().as_millis();
+        let timeout_ms = match deadline {
+            Some(deadline) if deadline <= now => break,
+            Some(deadline) => upstream.timeout_ms.min(deadline - now),
+            None => upstream.timeout_ms,
+        };
+        let is_last = i + 1 == order.len();
+        match attempt(
+            env,
+            name,
+            upstream,
+            call.target,
+            &headers,
+            &body,
+            timeout_ms,
+        )
+        .await
+        {
+            Ok(response) => {
+                let failed = is_failure(response.status_code(), call.proxy.retry_on_status);
+                COOLOFFS.with(|c| {
+                    let mut c = c.borrow_mut();
+                    if failed {
+                        c.failed(name, Date::now().as_millis(), upstream.cooloff_seconds)
+                    } else {
+                        c.succeeded(name)
+                    }
+                });
+                if failed && !is_last {
+                    failures.push((
+                        ApiError::upstream_unreachable(
+                            name,
+                            &format!("answered {}", response.status_code()),
+                        ),
+                        name,
+                    ));
+                    continue;
+                }
+                let attempts = failures.len() as u32 + 1;
+                return stream_back(response, strip_usage, name, attempts)
+                    .map_err(|error| Failed { error, attempts });
+            }
+            Err(error) => {
+                COOLOFFS.with(|c| {
+                    c.borrow_mut()
+                        .failed(name, Date::now().as_millis(), upstream.cooloff_seconds)
+                });
+                failures.push((error, name));
+            }
+        }
+    }
+    Err(all_failed(failures, deadline.is_some()))
+}
+
+/// The error for a request no upstream served: the last failure's, naming every attempt.
+fn all_failed(mut failures: Vec<(ApiError, &str)>, had_deadline: bool) -> Failed {
+    let attempts = failures.len() as u32;
+    let Some((mut last, _)) = failures.pop() else {
+        let error = ApiError::upstream_timeout("any upstream", 0);
+        return Failed { error, attempts };
+    };
+    if !failures.is_empty() || (had_deadline && attempts == 0) {
+        let mut tried: Vec<String> = failures
+            .iter()
+            .map(|(e, name)| format!("`{name}`: {}", e.message))
+            .collect();
+        tried.push(last.message.clone());
+        last.message = format!(
+            "No upstream could answer after {attempts} attempts. {}",
+            tried.join(" ")
+        );
+    }
+    Failed {
+        error: last,
+        attempts,
+    }
+}
+
+/// One attempt at one upstream, bounded by `timeout_ms`.
+async fn attempt(
+    env: &Env,
+    name: &str,
+    upstream: &Upstream,
+    target: &Target,
+    headers: &Headers,
+    body: &[u8],
+    timeout_ms: u64,
+) -> Result<Response, ApiError> {
+    let base = base_url(env, name, upstream)?;
+    let url = forward::upstream_url(&base, &target.path, target.query.as_deref());
     let mut init = RequestInit::new();
-    init.with_method(Method::from(call.target.method.clone()))
-        .with_headers(headers)
+    init.with_method(Method::from(target.method.clone()))
+        .with_headers(headers.clone())
         .with_redirect(RequestRedirect::Manual);
-    if !call.body.is_empty() {
-        init.with_body(Some(Uint8Array::from(call.body.as_slice()).into()));
+    if !body.is_empty() {
+        init.with_body(Some(Uint8Array::from(body).into()));
     }
-    let request = Request::new_with_init(&url, &init).map_err(|e| {
-        ApiError::upstream_unreachable(call.name, &format!("bad upstream URL: {e}"))
-    })?;
+    let request = Request::new_with_init(&url, &init)
+        .map_err(|e| ApiError::upstream_unreachable(name, &format!("bad upstream URL: {e}")))?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
-    let deadline = Delay::from(Duration::from_millis(call.upstream.timeout_ms));
-    let mut response = match select(Box::pin(fetch.send_with_signal(&signal)), deadline).await {
-        Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(err), _)) => {
-            return Err(ApiError::upstream_unreachable(call.name, &err.to_string()));
-        }
+    let deadline = Delay::from(Duration::from_millis(timeout_ms));
+    match select(Box::pin(fetch.send_with_signal(&signal)), deadline).await {
+        Either::Left((Ok(response), _)) => Ok(response),
+        Either::Left((Err(err), _)) => Err(ApiError::upstream_unreachable(name, &err.to_string())),
         Either::Right(_) => {
             controller.abort();
-            return Err(ApiError::upstream_timeout(
-                call.name,
-                call.upstream.timeout_ms,
-            ));
+            Err(ApiError::upstream_timeout(name, timeout_ms))
         }
-    };
+    }
+}
+
+/// The upstream's response, its body flowing through an observer to the client.
+fn stream_back(
+    mut response: Response,
+    strip_usage: bool,
+    name: &str,
+    attempts: u32,
+) -> Result<Forwarded<'_>, ApiError> {
     let status = response.status_code();
     let upstream_headers: Vec<(String, String)> = response.headers().entries().collect();
     let content_type = response.headers().get("content-type").ok().flatten();
-    let (done, ended) = oneshot::channel();
     let client_headers = Headers::new();
-    for (name, value) in forward::response_headers(&upstream_headers) {
-        let _ = client_headers.append(&name, &value);
+    for (header, value) in forward::response_headers(&upstream_headers) {
+        let _ = client_headers.append(&header, &value);
     }
+    let (done, ended) = oneshot::channel();
     let response = match response.stream() {
         Ok(body) => {
+            let observer = Observer::new(content_type.as_deref(), strip_usage);
             let observed = Observed {
                 body,
-                observer: Some(Observer::new(content_type.as_deref())),
+                observer: Some(observer),
                 done: Some(done),
+                ended: false,
             };
             Response::from_stream(observed).map_err(|e| {
-                ApiError::upstream_unreachable(call.name, &format!("unreadable body: {e}"))
+                ApiError::upstream_unreachable(name, &format!("unreadable body: {e}"))
             })?
         }
         // No body (204, 304, HEAD): nothing to observe.
         Err(_) => {
-            let _ = done.send(Summary::default());
-            Response::empty()
-                .map_err(|e| ApiError::upstream_unreachable(call.name, &e.to_string()))?
+            let _ = done.send((Summary::default(), BodyEnd::Complete));
+            Response::empty().map_err(|e| ApiError::upstream_unreachable(name, &e.to_string()))?
         }
     };
     Ok(Forwarded {
         response: response.with_status(status).with_headers(client_headers),
         ended,
+        upstream: name,
+        attempts,
     })
 }
 
@@ -125,18 +261,26 @@ fn base_url(env: &Env, name: &str, upstream: &Upstream) -> Result<String, ApiErr
         .map_err(|_| ApiError::misconfigured(format!("Upstream `{name}` reads its URL from `{var}`, which is not set; set it in wrangler.toml [vars] or as a secret.")))
 }
 
-/// The upstream body, passed through chunk by chunk while the observer takes notes.
+/// The upstream body, passed through as it arrives while the observer takes notes.
 struct Observed {
     body: ByteStream,
     observer: Option<Observer>,
-    done: Option<oneshot::Sender<Summary>>,
+    done: Option<oneshot::Sender<(Summary, BodyEnd)>>,
+    /// Whether the upstream body has ended (it is not polled again).
+    ended: bool,
 }
 
 impl Observed {
-    fn finish(&mut self) {
-        if let (Some(observer), Some(done)) = (self.observer.take(), self.done.take()) {
-            let _ = done.send(observer.finish());
+    /// Reports the end once; returns what the observer still held.
+    fn finish(&mut self, end: BodyEnd) -> Vec<u8> {
+        let Some(observer) = self.observer.take() else {
+            return Vec::new();
+        };
+        let (summary, rest) = observer.finish();
+        if let Some(done) = self.done.take() {
+            let _ = done.send((summary, end));
         }
+        rest
     }
 }
 
@@ -144,23 +288,40 @@ impl Stream for Observed {
     type Item = worker::Result<Vec<u8>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        let polled = self.body.poll_next_unpin(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(chunk))) => {
-                if let Some(observer) = self.observer.as_mut() {
-                    observer.observe(chunk);
-                }
-            }
-            Poll::Ready(Some(Err(_)) | None) => self.finish(),
-            Poll::Pending => {}
+        if self.ended {
+            return Poll::Ready(None);
         }
-        polled
+        loop {
+            match self.body.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let Some(observer) = self.observer.as_mut() else {
+                        return Poll::Ready(Some(Ok(chunk)));
+                    };
+                    let out = observer.pass(chunk);
+                    // A chunk that held only part of an event: wait for the rest.
+                    if !out.is_empty() {
+                        return Poll::Ready(Some(Ok(out)));
+                    }
+                }
+                Poll::Ready(Some(Err(err))) => {
+                    self.ended = true;
+                    self.finish(BodyEnd::Cut);
+                    return Poll::Ready(Some(Err(err)));
+                }
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    let rest = self.finish(BodyEnd::Complete);
+                    return Poll::Ready((!rest.is_empty()).then_some(Ok(rest)));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
 impl Drop for Observed {
     /// The client went away mid-body: report what passed.
     fn drop(&mut self) {
-        self.finish();
+        self.finish(BodyEnd::ClientClosed);
     }
 }

@@ -5,12 +5,15 @@
 //! [`ApiError`]. Logging is not a step here: the adapter writes the row for every outcome.
 
 pub mod error;
+pub mod estimate;
+pub mod failover;
 pub mod forward;
 pub mod identity;
 pub mod limit;
 pub mod limit_headers;
 pub mod route;
 pub mod row;
+pub mod stream_request;
 pub mod time;
 pub mod usage;
 
@@ -34,13 +37,21 @@ pub struct Gateway {
 pub enum Responder<'a> {
     /// The health check, with its JSON body.
     Health(String),
-    /// Forward to an upstream.
-    Proxy {
-        /// The upstream's name.
-        name: &'a str,
-        /// Its settings.
-        upstream: &'a Upstream,
-    },
+    /// Forward to an upstream (failing over to the others).
+    Proxy(Proxy<'a>),
+}
+
+/// How a request is forwarded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proxy<'a> {
+    /// The upstreams in the order listed: first the primary, then the failover ones.
+    pub upstreams: Vec<(&'a str, &'a Upstream)>,
+    /// Upstream statuses that count as a failed attempt.
+    pub retry_on_status: &'a [u16],
+    /// A deadline for all attempts together.
+    pub deadline_ms: Option<u64>,
+    /// Whether to ask for (and hide) usage on streamed requests.
+    pub stream_usage: bool,
 }
 
 /// The outcome of a request's stages before the responder.
@@ -159,11 +170,25 @@ impl Gateway {
                     ));
                     return Ok(admission);
                 }
-                Stage::Proxy { upstream: name } => {
-                    if let Some((name, upstream)) = self.config.upstreams.get_key_value(name) {
-                        admission.responder = Some(Responder::Proxy { name, upstream });
-                        return Ok(admission);
-                    }
+                Stage::Proxy {
+                    upstream,
+                    failover,
+                    retry_on_status,
+                    deadline_ms,
+                    stream_usage,
+                } => {
+                    let upstreams = std::iter::once(upstream)
+                        .chain(failover)
+                        .filter_map(|name| self.config.upstreams.get_key_value(name))
+                        .map(|(name, upstream)| (name.as_str(), upstream))
+                        .collect();
+                    admission.responder = Some(Responder::Proxy(Proxy {
+                        upstreams,
+                        retry_on_status,
+                        deadline_ms: *deadline_ms,
+                        stream_usage: *stream_usage,
+                    }));
+                    return Ok(admission);
                 }
                 Stage::Log { .. } => {}
             }
@@ -302,13 +327,10 @@ mod tests {
         let mut facts = Facts::default();
         for i in 0..50 {
             let a = admit(&g, route, Some("alice"), &meter, &mut facts).unwrap();
-            assert!(matches!(
-                a.responder,
-                Some(Responder::Proxy {
-                    name: "openclaw",
-                    ..
-                })
-            ));
+            let Some(Responder::Proxy(proxy)) = &a.responder else {
+                panic!("not proxied")
+            };
+            assert_eq!(proxy.upstreams[0].0, "openclaw");
             assert_eq!(a.metered[0].verdict.requests.remaining, Some(49 - i));
             let headers = a.limit_headers(&g.config.gateway.rate_limit_headers);
             assert!(headers.contains(&("x-ratelimit-remaining-requests", (49 - i).to_string())));

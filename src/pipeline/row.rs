@@ -1,5 +1,7 @@
 //! The access log row: the facts gathered about a request, laid out as the log's columns.
 
+use super::estimate;
+use super::usage::Summary;
 use crate::config::{ColumnSource, Fact, Log};
 
 /// Everything the gateway learned about one request, filled in as its stages run.
@@ -31,8 +33,50 @@ pub struct Facts {
     pub error: Option<&'static str>,
     /// How the limit stage decided: `within`, `exceeded`, `failed-open`, `failed-closed`.
     pub limit: Option<&'static str>,
+    /// `usage` or `estimate`, once an answer has passed.
+    pub tokens_source: Option<&'static str>,
+    /// How the answer's body ended: `complete`, `cut`, `client-closed`.
+    pub outcome: Option<&'static str>,
+    /// Upstream attempts made.
+    pub attempts: Option<u32>,
+    /// Bytes of the answer that reached the client.
+    pub response_bytes: Option<u64>,
     /// The request's headers, for `header:<Name>` columns.
     pub headers: Vec<(String, String)>,
+}
+
+/// How an upstream answer's body ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEnd {
+    /// The upstream finished it.
+    Complete,
+    /// The upstream broke off mid-body.
+    Cut,
+    /// The client went away before the end.
+    ClientClosed,
+}
+
+impl Facts {
+    /// Records how an answer ended: its tokens (reported, or estimated from `request_chars`
+    /// and the answer's text), its size, and, for a cut body, the `stream_cut` error.
+    pub fn settle(&mut self, summary: &Summary, end: BodyEnd, request_chars: u64) {
+        match summary.total_tokens {
+            Some(tokens) => (self.tokens, self.tokens_source) = (tokens, Some("usage")),
+            None => {
+                self.tokens = estimate::tokens(request_chars + summary.content_chars);
+                self.tokens_source = Some("estimate");
+            }
+        }
+        self.response_bytes = Some(summary.bytes);
+        self.outcome = Some(match end {
+            BodyEnd::Complete => "complete",
+            BodyEnd::Cut => "cut",
+            BodyEnd::ClientClosed => "client-closed",
+        });
+        if end == BodyEnd::Cut {
+            self.error = Some("stream_cut");
+        }
+    }
 }
 
 /// A value bound into the insert.
@@ -99,6 +143,10 @@ fn value(source: &ColumnSource, facts: &Facts) -> SqlValue {
             Fact::Model => text(&facts.model),
             Fact::Error => text(&facts.error.map(String::from)),
             Fact::Limit => text(&facts.limit.map(String::from)),
+            Fact::TokensSource => text(&facts.tokens_source.map(String::from)),
+            Fact::Outcome => text(&facts.outcome.map(String::from)),
+            Fact::Attempts => facts.attempts.map_or(SqlValue::Null, |a| int(u64::from(a))),
+            Fact::ResponseBytes => facts.response_bytes.map_or(SqlValue::Null, int),
         },
     }
 }
@@ -154,6 +202,41 @@ mod tests {
                 SqlValue::Text("curl/8".into()),
                 SqlValue::Text("rate_limit_exceeded".into())
             ]
+        );
+    }
+
+    #[test]
+    fn settles_reported_or_estimated_tokens_and_marks_cut_bodies() {
+        let mut facts = Facts::default();
+        let reported = Summary {
+            bytes: 100,
+            total_tokens: Some(12),
+            content_chars: 40,
+            saw_done: true,
+        };
+        facts.settle(&reported, BodyEnd::Complete, 20);
+        assert_eq!(
+            (
+                facts.tokens,
+                facts.tokens_source,
+                facts.outcome,
+                facts.error
+            ),
+            (12, Some("usage"), Some("complete"), None)
+        );
+        let unreported = Summary {
+            total_tokens: None,
+            ..reported
+        };
+        facts.settle(&unreported, BodyEnd::Cut, 21);
+        assert_eq!(
+            (facts.tokens, facts.tokens_source),
+            (16, Some("estimate")),
+            "(21 + 40) / 4, rounded up"
+        );
+        assert_eq!(
+            (facts.outcome, facts.error, facts.response_bytes),
+            (Some("cut"), Some("stream_cut"), Some(100))
         );
     }
 
