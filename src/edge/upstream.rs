@@ -89,7 +89,7 @@ pub async fn forward<'a>(env: &Env, call: Call<'a>) -> Result<Forwarded<'a>, Fai
     let names: Vec<&str> = call.proxy.upstreams.iter().map(|(name, _)| *name).collect();
     let order = COOLOFFS.with(|c| c.borrow().order(&names, Date::now().as_millis()));
     let deadline = call.proxy.deadline_ms.map(|ms| call.started_ms + ms);
-    let mut failures: Vec<(ApiError, &str)> = Vec::new();
+    let mut failures: Vec<Failure> = Vec::new();
     for (i, name) in order.iter().enumerate() {
         let Some(&(name, upstream)) = call.proxy.upstreams.iter().find(|(n, _)| n == name) else {
             continue;
@@ -113,7 +113,8 @@ pub async fn forward<'a>(env: &Env, call: Call<'a>) -> Result<Forwarded<'a>, Fai
         .await
         {
             Ok(response) => {
-                let failed = is_failure(response.status_code(), call.proxy.retry_on_status);
+                let status = response.status_code();
+                let failed = is_failure(status, call.proxy.retry_on_status);
                 COOLOFFS.with(|c| {
                     let mut c = c.borrow_mut();
                     if failed {
@@ -123,53 +124,55 @@ pub async fn forward<'a>(env: &Env, call: Call<'a>) -> Result<Forwarded<'a>, Fai
                     }
                 });
                 if failed && !is_last {
-                    failures.push((
-                        ApiError::upstream_unreachable(
-                            name,
-                            &format!("answered {}", response.status_code()),
-                        ),
-                        name,
-                    ));
+                    let detail = format!("`{name}` answered {status}");
+                    failures.push(Failure {
+                        error: ApiError::upstream_unreachable(name, &detail),
+                        detail,
+                    });
                     continue;
                 }
                 let attempts = failures.len() as u32 + 1;
                 return stream_back(response, strip_usage, name, attempts)
                     .map_err(|error| Failed { error, attempts });
             }
-            Err(error) => {
+            Err(failure) => {
                 COOLOFFS.with(|c| {
                     c.borrow_mut()
                         .failed(name, Date::now().as_millis(), upstream.cooloff_seconds)
                 });
-                failures.push((error, name));
+                failures.push(failure);
             }
         }
     }
-    Err(all_failed(failures, deadline.is_some()))
+    Err(all_failed(failures, call.proxy.deadline_ms))
 }
 
-/// The error for a request no upstream served: the last failure's, naming every attempt.
-fn all_failed(mut failures: Vec<(ApiError, &str)>, had_deadline: bool) -> Failed {
+/// A failed attempt: the error to answer if it is the last, and a line for the summary.
+struct Failure {
+    error: ApiError,
+    detail: String,
+}
+
+/// The error for a request no upstream served: the last failure's, naming every attempt
+/// when there were several.
+fn all_failed(mut failures: Vec<Failure>, deadline_ms: Option<u64>) -> Failed {
     let attempts = failures.len() as u32;
-    let Some((mut last, _)) = failures.pop() else {
-        let error = ApiError::upstream_timeout("any upstream", 0);
-        return Failed { error, attempts };
+    let details: Vec<String> = failures.iter().map(|f| f.detail.clone()).collect();
+    let Some(last) = failures.pop() else {
+        // The overall deadline passed before any attempt could start.
+        return Failed {
+            error: ApiError::upstream_timeout("any upstream", deadline_ms.unwrap_or(0)),
+            attempts,
+        };
     };
-    if !failures.is_empty() || (had_deadline && attempts == 0) {
-        let mut tried: Vec<String> = failures
-            .iter()
-            .map(|(e, name)| format!("`{name}`: {}", e.message))
-            .collect();
-        tried.push(last.message.clone());
-        last.message = format!(
-            "No upstream could answer after {attempts} attempts. {}",
-            tried.join(" ")
+    let mut error = last.error;
+    if attempts > 1 {
+        error.message = format!(
+            "No upstream could answer ({attempts} attempts: {}). Try again shortly; if it persists, tell the gateway's operator.",
+            details.join("; ")
         );
     }
-    Failed {
-        error: last,
-        attempts,
-    }
+    Failed { error, attempts }
 }
 
 /// One attempt at one upstream, bounded by `timeout_ms`.
@@ -181,8 +184,15 @@ async fn attempt(
     headers: &Headers,
     body: &[u8],
     timeout_ms: u64,
-) -> Result<Response, ApiError> {
-    let base = base_url(env, name, upstream)?;
+) -> Result<Response, Failure> {
+    let unreachable = |detail: String| Failure {
+        error: ApiError::upstream_unreachable(name, &detail),
+        detail: format!("`{name}` unreachable: {detail}"),
+    };
+    let base = base_url(env, name, upstream).map_err(|error| Failure {
+        detail: format!("`{name}` has no URL"),
+        error,
+    })?;
     let url = forward::upstream_url(&base, &target.path, target.query.as_deref());
     let mut init = RequestInit::new();
     init.with_method(Method::from(target.method.clone()))
@@ -192,17 +202,21 @@ async fn attempt(
         init.with_body(Some(Uint8Array::from(body).into()));
     }
     let request = Request::new_with_init(&url, &init)
-        .map_err(|e| ApiError::upstream_unreachable(name, &format!("bad upstream URL: {e}")))?;
+        .map_err(|e| unreachable(format!("bad upstream URL: {e}")))?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
     let deadline = Delay::from(Duration::from_millis(timeout_ms));
     match select(Box::pin(fetch.send_with_signal(&signal)), deadline).await {
         Either::Left((Ok(response), _)) => Ok(response),
-        Either::Left((Err(err), _)) => Err(ApiError::upstream_unreachable(name, &err.to_string())),
+        Either::Left((Err(err), _)) => Err(unreachable(err.to_string())),
         Either::Right(_) => {
             controller.abort();
-            Err(ApiError::upstream_timeout(name, timeout_ms))
+            let detail = format!("`{name}` timed out after {timeout_ms} ms");
+            Err(Failure {
+                error: ApiError::upstream_timeout(name, timeout_ms),
+                detail,
+            })
         }
     }
 }
