@@ -45,13 +45,23 @@ class Gateway:
             raise
 
     def _migrate(self, persist):
-        args = ["npx", "wrangler", "d1", "migrations", "apply", DATABASE, "--local",
-                "--persist-to", str(persist)]
+        """The shipped migrations, as an operator applies them, then the tables of this
+        config as `gateway migrate` declares them (a no-op for gateway.toml's own)."""
+        schema = persist.parent / "schema.sql"
+        schema.write_bytes(self._run(["cargo", "run", "-q", "--bin", "gateway", "--",
+                                      "migrate", "--print", self.config]))
+        self._run(["npx", "wrangler", "d1", "migrations", "apply", DATABASE, "--local",
+                   "--persist-to", str(persist)])
+        self._run(["npx", "wrangler", "d1", "execute", DATABASE, "--local",
+                   "--persist-to", str(persist), "--file", str(schema)])
+
+    def _run(self, args):
         done = subprocess.run(args, cwd=processes.ROOT, env=self.env, capture_output=True,
                               stdin=subprocess.DEVNULL, timeout=300)
         if done.returncode != 0:
-            raise RuntimeError(f"d1 migrations apply failed:\n{done.stdout.decode()}"
+            raise RuntimeError(f"{' '.join(args[:4])} failed:\n{done.stdout.decode()}"
                                f"{done.stderr.decode()}")
+        return done.stdout
 
     def _answers(self):
         """Ready once /health gets any HTTP answer (test_health checks what it says)."""

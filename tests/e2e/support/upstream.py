@@ -37,9 +37,10 @@ class Received:
 
 
 class StandIn:
-    def __init__(self, log_path):
+    def __init__(self, log_path, port=0):
+        """A stand-in on `port` (0: a free one)."""
         self.log_path = log_path
-        self.proc = processes.start_group([sys.executable, str(SCRIPT), "--port", "0"],
+        self.proc = processes.start_group([sys.executable, str(SCRIPT), "--port", str(port)],
                                           log_path, stdout=subprocess.PIPE)
         ready, _, _ = select.select([self.proc.stdout], [], [], 15)
         line = self.proc.stdout.readline().decode() if ready else ""
