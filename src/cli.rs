@@ -58,7 +58,8 @@ enum Command {
         #[arg(long, default_value = "IDENTITY_SECRET")]
         secret_var: String,
     },
-    /// Write the D1 migration for the declared access logs.
+    /// Write the next D1 migration for the declared access logs: only the tables and columns
+    /// that the migrations already in --dir do not create.
     Migrate {
         /// The configuration file.
         #[arg(default_value = "gateway.toml")]
@@ -66,7 +67,7 @@ enum Command {
         /// The migrations folder wrangler applies.
         #[arg(long, default_value = "migrations")]
         dir: PathBuf,
-        /// Print the SQL instead of writing it.
+        /// Print the whole schema (as for a fresh database) instead of writing a migration.
         #[arg(long)]
         print: bool,
     },
@@ -89,12 +90,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Sign { users, secret_var } => sign(&users, &secret_var),
         Command::Migrate { file, dir, print } => load(&file).and_then(|loaded| {
-            let sql = migrate::sql(&loaded.config);
             if print {
-                print!("{sql}");
+                print!("{}", migrate::sql(&loaded.config));
                 return Ok(0);
             }
-            write_migration(&dir, &sql)
+            write_migration(&dir, &loaded.config, &file)
         }),
     };
     ExitCode::from(result.unwrap_or_else(|code| code))
@@ -169,30 +169,72 @@ fn read(file: &Path) -> Result<String, u8> {
     })
 }
 
-fn write_migration(dir: &Path, sql: &str) -> Result<u8, u8> {
-    let path = dir.join("0001_access_log.sql");
-    match std::fs::read_to_string(&path) {
-        Ok(existing) if existing == sql => {
-            println!("✓ {} is up to date", display(&path));
-            return Ok(0);
-        }
-        Ok(_) => {
-            eprintln!(
-                "error: {} exists with other SQL; a D1 migration that was applied must not change.\n  = help: move it aside for a fresh database, or add an `ALTER TABLE` migration by hand (see `gateway migrate --print`)",
-                display(&path)
-            );
-            return Err(EXIT_INVALID);
-        }
-        Err(_) => {}
-    }
+/// Writes the next migration into `dir`: only what the migrations already there lack.
+fn write_migration(dir: &Path, config: &crate::config::Config, file: &Path) -> Result<u8, u8> {
+    let mut applied: Vec<(String, String)> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .filter_map(|p| {
+                Some((
+                    p.file_name()?.to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).ok()?,
+                ))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    applied.sort();
+    let existing = migrate::existing(applied.iter().map(|(_, sql)| sql.as_str()));
+    let Some(sql) = migrate::pending(config, &existing) else {
+        println!(
+            "✓ {}: the migrations in {} already create every table and column",
+            display(file),
+            display(dir)
+        );
+        return Ok(0);
+    };
+    let number = applied
+        .iter()
+        .filter_map(|(name, _)| name.get(..4)?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let name = if number == 1 {
+        "access_log".to_string()
+    } else {
+        format!("{}_columns", stem(file))
+    };
+    let path = dir.join(format!("{number:04}_{name}.sql"));
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&path, sql))
         .map_err(|err| {
             eprintln!("error: cannot write {}: {err}", display(&path));
             EXIT_IO
         })?;
-    println!("✓ wrote {}", display(&path));
+    println!(
+        "✓ wrote {}; apply it with `npx wrangler d1 migrations apply organized-gateway-db --local` (and --remote)",
+        display(&path)
+    );
     Ok(0)
+}
+
+/// A file's name without folder or extension, made SQL-file friendly.
+fn stem(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn summary(report: &Report) -> String {
