@@ -6,7 +6,8 @@
 #   scripts/dev.sh                                          # embeds gateway.toml
 #   GATEWAY_CONFIG=examples/high-concurrency.toml scripts/dev.sh
 #
-# Extra arguments go to `wrangler dev`. State (KV, D1) lives in .wrangler/state, where
+# OPENCLAW_URL=http://your-server:8080 scripts/dev.sh puts a real upstream behind it instead
+# of the stand-in. Extra arguments go to `wrangler dev`. State (KV, D1) lives in .wrangler/state, where
 # `npx wrangler d1 execute organized-gateway-db --local ...` finds it.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/env.sh
@@ -44,19 +45,24 @@ say "applying D1 migrations to the local database"
 # No terminal on stdin: wrangler then applies without asking (it is the local database).
 npx wrangler d1 migrations apply organized-gateway-db --local </dev/null
 
-say "starting the stand-in upstream on 127.0.0.1:$UPSTREAM_PORT"
-stand_in_said="$(mktemp)"
-# Its own session, so that it does not get the terminal's Ctrl-C and we end it as a group.
-setsid python3 tests/upstream/stand_in.py --port "$UPSTREAM_PORT" >"$stand_in_said" &
-stand_in_pid=$!
-trap 'kill -TERM -- "-$stand_in_pid" 2>/dev/null || true; rm -f "$stand_in_said"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-if ! wait_for_stand_in "$stand_in_pid" "$stand_in_said"; then
-  say "the stand-in upstream did not start (is port $UPSTREAM_PORT free?)" >&2
-  exit 1
+if [[ -n "${OPENCLAW_URL:-}" ]]; then
+  say "upstream: $OPENCLAW_URL (OPENCLAW_URL is set, so no stand-in)"
+else
+  OPENCLAW_URL="http://127.0.0.1:$UPSTREAM_PORT"
+  say "starting the stand-in upstream on 127.0.0.1:$UPSTREAM_PORT"
+  stand_in_said="$(mktemp)"
+  # Its own session, so that it does not get the terminal's Ctrl-C and we end it as a group.
+  setsid python3 tests/upstream/stand_in.py --port "$UPSTREAM_PORT" >"$stand_in_said" &
+  stand_in_pid=$!
+  trap 'kill -TERM -- "-$stand_in_pid" 2>/dev/null || true; rm -f "$stand_in_said"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if ! wait_for_stand_in "$stand_in_pid" "$stand_in_said"; then
+    say "the stand-in upstream did not start (is port $UPSTREAM_PORT free?)" >&2
+    exit 1
+  fi
 fi
 
 say "serving $GATEWAY_CONFIG on http://127.0.0.1:$GATEWAY_PORT (Ctrl-C stops)"
 npx wrangler dev --ip 127.0.0.1 --port "$GATEWAY_PORT" \
-  --var "OPENCLAW_URL:http://127.0.0.1:$UPSTREAM_PORT" "$@"
+  --var "OPENCLAW_URL:$OPENCLAW_URL" "$@"

@@ -15,7 +15,7 @@ use organized_gateway::config::{
 type Change = fn(&mut Config);
 
 /// Each file with the change it makes to gateway.toml (besides `gateway.version`).
-const PRESETS: [(&str, Change); 10] = [
+const PRESETS: [(&str, Change); 11] = [
     ("examples/single-event.toml", |_| {}),
     ("examples/high-concurrency.toml", |c| {
         let limiter = c.limiters.get_mut("per-user").unwrap();
@@ -72,6 +72,16 @@ const PRESETS: [(&str, Change); 10] = [
     ("examples/signed-identity.toml", |c| {
         c.identity.source = IdentitySource::SignedHeader;
         c.identity.on_missing = OnMissing::Refuse;
+    }),
+    ("examples/bridge-failover.toml", |c| {
+        let mut tunnel = c.upstreams["openclaw"].clone();
+        tunnel.url_var = Some("OPENCLAW_TUNNEL_URL".into());
+        c.upstreams.insert("tunnel".into(), tunnel);
+        for stage in &mut c.routes[1].stages {
+            if let Stage::Proxy { failover, .. } = stage {
+                failover.push("tunnel".into());
+            }
+        }
     }),
     ("tests/e2e/configs/short-timeout.toml", |c| {
         c.upstreams.get_mut("openclaw").unwrap().timeout_ms = 1000
