@@ -1,12 +1,31 @@
 //! "Did you mean ...?": the nearest valid name to a misspelled one.
 
+/// Names operators bring from other gateways and from the original manual ("per-user rate
+/// 50/min", "KV TTL"), with the key that means it here.
+const ALIASES: [(&str, &str); 10] = [
+    ("rate_per_minute", "requests"),
+    ("requests_per_minute", "requests"),
+    ("rate", "requests"),
+    ("limit", "requests"),
+    ("ttl", "kv_ttl_seconds"),
+    ("kv_ttl", "kv_ttl_seconds"),
+    ("window", "window_seconds"),
+    ("period", "window_seconds"),
+    ("timeout", "timeout_ms"),
+    ("user_header", "header"),
+];
+
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo
-/// (at most a third of the word's length, and at least one edit allowed).
+/// (at most a third of the word's length, and at least one edit allowed). A near miss of a
+/// known alias suggests the key the alias stands for, when that key is a candidate.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
+    let aliased = ALIASES.iter().filter_map(|(alias, key)| Some((*alias, *candidates.iter().find(|c| *c == key)?)));
     candidates
         .iter()
-        .map(|c| (edit_distance(word, c), *c))
+        .map(|c| (*c, *c))
+        .chain(aliased)
+        .map(|(spelling, c)| (edit_distance(word, spelling), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -49,5 +68,8 @@ mod tests {
         assert_eq!(did_you_mean("reqeusts", &keys), Some("requests"));
         assert_eq!(did_you_mean("window_secs", &keys), Some("window_seconds"));
         assert_eq!(did_you_mean("colour", &keys), None);
+        assert_eq!(did_you_mean("rate_per_minuet", &keys), Some("requests"), "the manual's name for it");
+        assert_eq!(did_you_mean("ttl", &keys), Some("kv_ttl_seconds"));
+        assert_eq!(did_you_mean("timeout", &keys), None, "an alias only counts where its key is valid");
     }
 }
