@@ -1,7 +1,7 @@
 //! Loading a configuration: parse, deserialize, validate, and locate every problem.
 
 use super::locate::{ConfigPath, Located};
-use super::model::Config;
+use super::model::{Config, Stage};
 use super::suggest::did_you_mean;
 use super::validate::validate;
 use crate::diagnostics::{Diagnostic, Report};
@@ -29,9 +29,9 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Report> {
     let config: Config = match toml::from_str(text) {
         Ok(config) => config,
         Err(err) => {
-            report
-                .diagnostics
-                .push(toml_error("schema", &err, Some(&located)));
+            let diagnostic = toml_error("schema", &err, Some(&located));
+            let diagnostic = stage_error(text, &located, &diagnostic.path).unwrap_or(diagnostic);
+            report.diagnostics.push(diagnostic);
             return Err(report);
         }
     };
@@ -45,6 +45,46 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Report> {
     } else {
         Ok(Loaded { config, report })
     }
+}
+
+/// serde reports a bad stage at its whole `stages` list; this finds the stage itself by
+/// reading each one alone, and reports its error there.
+fn stage_error(text: &str, located: &Located, at: &ConfigPath) -> Option<Diagnostic> {
+    #[derive(serde::Deserialize)]
+    struct One {
+        #[serde(rename = "stage")]
+        _stage: Stage,
+    }
+    let segments = at.to_string();
+    if !segments.starts_with("routes[") || !segments.ends_with(".stages") {
+        return None;
+    }
+    let prefix = "stage = ";
+    located
+        .items(at)?
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, span)| {
+            let item = text.get(span.clone())?;
+            let err = toml::from_str::<One>(&format!("{prefix}{item}")).err()?;
+            let mut diagnostic = toml_error("schema", &err, None);
+            diagnostic.path = at.index(i);
+            diagnostic.span = err.span().map(|s| {
+                let start = (s.start + span.start)
+                    .saturating_sub(prefix.len())
+                    .max(span.start);
+                start
+                    ..(s.end + span.start)
+                        .saturating_sub(prefix.len())
+                        .clamp(start, span.end)
+            });
+            if diagnostic.code == "missing-key" {
+                diagnostic.help = diagnostic
+                    .help
+                    .map(|h| h.replace("this table", "this stage"));
+            }
+            Some(diagnostic)
+        })
 }
 
 /// Turns toml's error into a diagnostic, naming the nearest valid key or variant for a typo.

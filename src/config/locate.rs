@@ -93,6 +93,31 @@ impl<'a> Located<'a> {
         span
     }
 
+    /// The spans of the items of the array at `path`, if there is one.
+    pub fn items(&self, path: &ConfigPath) -> Option<Vec<Range<usize>>> {
+        let mut value: Option<&DeValue<'a>> = None;
+        let mut table = Some(self.root.get_ref());
+        for segment in &path.0 {
+            let next = match (segment, table, value) {
+                (Segment::Key(key), Some(t), _) => t
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
+                    .map(|(_, v)| v),
+                (Segment::Index(i), _, Some(DeValue::Array(items))) => items.get(*i),
+                _ => None,
+            }?;
+            value = Some(next.get_ref());
+            table = match next.get_ref() {
+                DeValue::Table(t) => Some(t),
+                _ => None,
+            };
+        }
+        match value? {
+            DeValue::Array(items) => Some(items.iter().map(|v| v.span()).collect()),
+            _ => None,
+        }
+    }
+
     /// The path of the innermost key or value whose span contains `offset`: where a serde
     /// error is. Table spans cover only their headers, so every branch is searched.
     pub fn path_at(&self, offset: usize) -> ConfigPath {

@@ -20,7 +20,9 @@ const ALIASES: [(&str, &str); 10] = [
 /// known alias suggests the key the alias stands for, when that key is a candidate.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
-    let aliased = ALIASES.iter().filter_map(|(alias, key)| Some((*alias, *candidates.iter().find(|c| *c == key)?)));
+    let aliased = ALIASES
+        .iter()
+        .filter_map(|(alias, key)| Some((*alias, *candidates.iter().find(|c| *c == key)?)));
     candidates
         .iter()
         .map(|c| (*c, *c))
@@ -68,8 +70,16 @@ mod tests {
         assert_eq!(did_you_mean("reqeusts", &keys), Some("requests"));
         assert_eq!(did_you_mean("window_secs", &keys), Some("window_seconds"));
         assert_eq!(did_you_mean("colour", &keys), None);
-        assert_eq!(did_you_mean("rate_per_minuet", &keys), Some("requests"), "the manual's name for it");
+        assert_eq!(
+            did_you_mean("rate_per_minuet", &keys),
+            Some("requests"),
+            "the manual's name for it"
+        );
         assert_eq!(did_you_mean("ttl", &keys), Some("kv_ttl_seconds"));
-        assert_eq!(did_you_mean("timeout", &keys), None, "an alias only counts where its key is valid");
+        assert_eq!(
+            did_you_mean("timeout", &keys),
+            None,
+            "an alias only counts where its key is valid"
+        );
     }
 }
