@@ -67,52 +67,35 @@ impl<'a> Located<'a> {
         DeTable::parse(text).map(|root| Self { root })
     }
 
-    /// The span of the value at `path`, or of its nearest existing ancestor (a missing key is
-    /// reported at the table that should hold it).
-    pub fn span(&self, path: &ConfigPath) -> Option<Range<usize>> {
-        let mut span = None;
-        let mut table = Some(self.root.get_ref());
-        let mut value: Option<&DeValue<'a>> = None;
+    /// The values along `path`, from the first segment down, as far as they exist.
+    fn walk(&self, path: &ConfigPath) -> Vec<&Spanned<DeValue<'a>>> {
+        let mut found: Vec<&Spanned<DeValue<'a>>> = Vec::new();
         for segment in &path.0 {
-            let next = match (segment, table, value) {
-                (Segment::Key(key), Some(t), _) => t
-                    .iter()
-                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
-                    .map(|(_, v)| v),
-                (Segment::Index(i), _, Some(DeValue::Array(items))) => items.get(*i),
+            let next = match (segment, found.last().map(|v| v.get_ref())) {
+                (Segment::Key(key), None) => find_key(self.root.get_ref(), key),
+                (Segment::Key(key), Some(DeValue::Table(t))) => find_key(t, key),
+                (Segment::Index(i), Some(DeValue::Array(items))) => items.get(*i),
                 _ => None,
             };
             let Some(next) = next else { break };
-            span = Some(next.span());
-            value = Some(next.get_ref());
-            table = match next.get_ref() {
-                DeValue::Table(t) => Some(t),
-                _ => None,
-            };
+            found.push(next);
         }
-        span
+        found
+    }
+
+    /// The span of the value at `path`, or of its nearest existing ancestor (a missing key is
+    /// reported at the table that should hold it).
+    pub fn span(&self, path: &ConfigPath) -> Option<Range<usize>> {
+        self.walk(path).last().map(|v| v.span())
     }
 
     /// The spans of the items of the array at `path`, if there is one.
     pub fn items(&self, path: &ConfigPath) -> Option<Vec<Range<usize>>> {
-        let mut value: Option<&DeValue<'a>> = None;
-        let mut table = Some(self.root.get_ref());
-        for segment in &path.0 {
-            let next = match (segment, table, value) {
-                (Segment::Key(key), Some(t), _) => t
-                    .iter()
-                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
-                    .map(|(_, v)| v),
-                (Segment::Index(i), _, Some(DeValue::Array(items))) => items.get(*i),
-                _ => None,
-            }?;
-            value = Some(next.get_ref());
-            table = match next.get_ref() {
-                DeValue::Table(t) => Some(t),
-                _ => None,
-            };
+        let found = self.walk(path);
+        if found.len() != path.0.len() {
+            return None;
         }
-        match value? {
+        match found.last()?.get_ref() {
             DeValue::Array(items) => Some(items.iter().map(|v| v.span()).collect()),
             _ => None,
         }
@@ -132,6 +115,13 @@ impl<'a> Located<'a> {
         }
         best
     }
+}
+
+fn find_key<'t, 'a>(table: &'t DeTable<'a>, key: &str) -> Option<&'t Spanned<DeValue<'a>>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
 }
 
 fn deepest(

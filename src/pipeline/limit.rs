@@ -386,7 +386,15 @@ pub(crate) mod tests {
         user: &'a str,
     }
 
-    impl Client<'_> {
+    impl<'a> Client<'a> {
+        fn new(counters: &'a MapCounters, limiter: &'a Limiter, user: &'a str) -> Self {
+            Self {
+                counters,
+                limiter,
+                user,
+            }
+        }
+
         fn send(&self, at_ms: u64) -> Verdict {
             block_on(check(
                 self.counters,
@@ -409,11 +417,7 @@ pub(crate) mod tests {
     fn the_51st_request_in_a_window_is_refused_until_the_next_window() {
         let counters = MapCounters::default();
         let l = limiter(50, Algorithm::FixedWindow);
-        let alice = Client {
-            counters: &counters,
-            limiter: &l,
-            user: "alice",
-        };
+        let alice = Client::new(&counters, &l, "alice");
         assert_eq!(alice.admitted(MINUTE + 5_000, 50), 50);
         let refused = alice.send(MINUTE + 20_000);
         assert_eq!(refused.refused, Some(Exceeded::Requests));
@@ -441,11 +445,7 @@ pub(crate) mod tests {
     fn a_fixed_window_admits_twice_the_limit_across_its_edge() {
         let counters = MapCounters::default();
         let l = limiter(50, Algorithm::FixedWindow);
-        let alice = Client {
-            counters: &counters,
-            limiter: &l,
-            user: "alice",
-        };
+        let alice = Client::new(&counters, &l, "alice");
         let edge = MINUTE + 60_000;
         let burst = alice.admitted(edge - 1_000, 50) + alice.admitted(edge, 50);
         assert_eq!(
@@ -458,11 +458,7 @@ pub(crate) mod tests {
     fn a_sliding_window_has_no_boundary_burst() {
         let counters = MapCounters::default();
         let l = limiter(50, Algorithm::SlidingWindow);
-        let alice = Client {
-            counters: &counters,
-            limiter: &l,
-            user: "alice",
-        };
+        let alice = Client::new(&counters, &l, "alice");
         let edge = MINUTE + 60_000;
         let burst = alice.admitted(edge - 1_000, 50) + alice.admitted(edge, 50);
         assert_eq!(
@@ -496,11 +492,7 @@ pub(crate) mod tests {
         for algorithm in [Algorithm::FixedWindow, Algorithm::SlidingWindow] {
             let counters = MapCounters::default();
             let l = limiter(10, algorithm);
-            let alice = Client {
-                counters: &counters,
-                limiter: &l,
-                user: "alice",
-            };
+            let alice = Client::new(&counters, &l, "alice");
             assert_eq!(alice.admitted(MINUTE + 30_000, 10), 10);
             let refused = alice.send(MINUTE + 30_000);
             let retry = refused.requests.reset_seconds;
@@ -520,11 +512,7 @@ pub(crate) mod tests {
     fn remaining_counts_down() {
         let counters = MapCounters::default();
         let l = limiter(3, Algorithm::FixedWindow);
-        let alice = Client {
-            counters: &counters,
-            limiter: &l,
-            user: "u",
-        };
+        let alice = Client::new(&counters, &l, "u");
         let remaining: Vec<_> = (0..4)
             .map(|_| alice.send(MINUTE + 500).requests.remaining)
             .collect();
@@ -536,11 +524,7 @@ pub(crate) mod tests {
         let counters = MapCounters::default();
         let mut l = limiter(50, Algorithm::FixedWindow);
         l.tokens = Some(100);
-        let alice = Client {
-            counters: &counters,
-            limiter: &l,
-            user: "alice",
-        };
+        let alice = Client::new(&counters, &l, "alice");
         let first = alice.send(MINUTE);
         assert_eq!(first.tokens.as_ref().and_then(|t| t.remaining), Some(100));
         block_on(charge(&counters, "per-user", &l, "alice", MINUTE, 60)).unwrap();
