@@ -149,7 +149,7 @@ fn describe_limiter(name: &str, l: &Limiter) -> String {
     };
     let store = match l.backend {
         Backend::Kv => format!(
-            "in KV `{}` (counter TTL {} s): soft, since KV is eventually consistent, concurrent requests can read the same count and all pass",
+            "in KV `{}` (counter TTL {} s): soft: exact within one Worker instance, but instances and locations share counts through KV late (eventually consistent, about one write per second per key), so the total can overshoot",
             l.binding(),
             l.kv_ttl_seconds
         ),

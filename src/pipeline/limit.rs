@@ -212,10 +212,6 @@ async fn usage<C: Counters>(
     window: Window,
 ) -> Result<Usage, StoreError> {
     let binding = limiter.binding();
-    let current = counters
-        .get(binding, &key(kind, name, user, window.start))
-        .await?
-        .unwrap_or(0);
     let previous = match limiter.algorithm {
         Algorithm::FixedWindow => 0,
         Algorithm::SlidingWindow => counters
@@ -223,6 +219,10 @@ async fn usage<C: Counters>(
             .await?
             .unwrap_or(0),
     };
+    let current = counters
+        .get(binding, &key(kind, name, user, window.start))
+        .await?
+        .unwrap_or(0);
     Ok(Usage {
         algorithm: limiter.algorithm,
         window,
@@ -256,7 +256,6 @@ pub async fn check<C: Counters>(
     now_ms: u64,
 ) -> Result<Verdict, StoreError> {
     let window = Window::at(now_ms, limiter.window_seconds);
-    let requests = usage(counters, limiter, "rl", name, user, window).await?;
     let tokens = match limiter.tokens {
         Some(limit) => Some((
             limit,
@@ -264,6 +263,10 @@ pub async fn check<C: Counters>(
         )),
         None => None,
     };
+    // The count this request writes is read last: between that read and the write there is
+    // no other wait, so a store that remembers its own writes (the KV counters do, per
+    // instance) never loses an increment to requests in flight beside it.
+    let requests = usage(counters, limiter, "rl", name, user, window).await?;
     let tokens_fit = tokens.as_ref().is_none_or(|(limit, u)| u.fits(*limit));
     let requests_fit = requests.fits(u64::from(limiter.requests));
     let refused = match (requests_fit, tokens_fit) {
@@ -306,6 +309,7 @@ pub async fn check<C: Counters>(
 }
 
 /// Adds `tokens` to the user's token count for the window in which the request began.
+/// The count is read just before it is written, as in [`check`].
 pub async fn charge<C: Counters>(
     counters: &C,
     name: &str,
