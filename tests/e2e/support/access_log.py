@@ -39,6 +39,10 @@ class AccessLog:
                                f"{done.stderr.decode()}")
         return json.loads(done.stdout)[0]["results"]
 
+    def in_table(self, table):
+        """The log in another table of the same local database."""
+        return AccessLog(self.persist_dir, self.env, table)
+
     def last_id(self):
         """The newest row's id (0 when empty): rows after it are the ones a test causes."""
         rows = self.query(f"SELECT COALESCE(MAX(id), 0) AS id FROM {self.table}")

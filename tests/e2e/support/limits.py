@@ -1,6 +1,7 @@
 """Driving a rate limiter: fixed 60 s windows aligned to the epoch minute."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 WINDOW = 60
 
@@ -17,3 +18,17 @@ def burst(gw, user, count, body):
     """`count` sequential requests as `user`; their responses."""
     headers = {"Content-Type": "application/json", "X-User-ID": user}
     return [gw.post("/v1/chat/completions", body, headers) for _ in range(count)]
+
+
+def concurrent_burst(gw, user, count, body, workers=100):
+    """`count` requests as `user`, up to `workers` of them in flight at once; their
+    responses, in no particular order."""
+    headers = {"Content-Type": "application/json", "X-User-ID": user}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda _: gw.post("/v1/chat/completions", body, headers),
+                             range(count)))
+
+
+def seconds_left():
+    """Seconds until the current window ends."""
+    return WINDOW - time.time() % WINDOW
