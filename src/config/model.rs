@@ -322,7 +322,7 @@ pub struct Column {
     pub name: String,
     /// What fills the column: `user_id`, `method`, `path`, `status`, `latency_ms`,
     /// `tokens_est`, `created_at`, `request_id`, `upstream`, `config_version`, `model`,
-    /// `error`, `limit`, `tokens_source`, `outcome`, `attempts`, `response_bytes`, or
+    /// `error`, `limit_state`, `tokens_source`, `outcome`, `attempts`, `response_bytes`, or
     /// `header:<Name>` for a request header (never `Authorization` or `Cookie`).
     pub source: ColumnSource,
     /// The SQL type; defaults to the source's natural type.

@@ -104,7 +104,7 @@ impl Fact {
             Fact::ConfigVersion => "config_version",
             Fact::Model => "model",
             Fact::Error => "error",
-            Fact::Limit => "limit",
+            Fact::Limit => "limit_state",
             Fact::TokensSource => "tokens_source",
             Fact::Outcome => "outcome",
             Fact::Attempts => "attempts",
