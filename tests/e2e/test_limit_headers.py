@@ -90,16 +90,14 @@ class TestBothFamilies:
         assert [r.status for r in limits.burst(gw, user, LIMIT, chat.body())] == [200] * LIMIT
         refused, before, after = timed_post(gw, user)
         assert_openai_error(refused, 429, "rate_limit_exceeded")
-        retry_after = refused.header("Retry-After")
-        assert retry_after is not None and retry_after.isdigit(), retry_after
-        assert_reset_in_window(int(retry_after), before, after)
+        retry_after = limits.retry_after(refused)
+        assert_reset_in_window(retry_after, before, after)
         assert limit_headers.policies(refused.header("RateLimit-Policy")) == POLICY
         assert limit_headers.policies(refused.header("RateLimit")) == {
-            "per-user": {"r": 0, "t": int(retry_after)}}
+            "per-user": {"r": 0, "t": retry_after}}
         assert refused.header("x-ratelimit-limit-requests") == str(LIMIT)
         assert refused.header("x-ratelimit-remaining-requests") == "0"
-        assert limit_headers.duration(refused.header("x-ratelimit-reset-requests")) == \
-            int(retry_after)
+        assert limit_headers.duration(refused.header("x-ratelimit-reset-requests")) == retry_after
 
     def test_unlimited_routes_carry_none(self, gw):
         response = gw.get("/health")
@@ -127,6 +125,6 @@ class TestOpenaiOnly:
         limits.burst(gw, user, LIMIT, chat.body())
         refused, _, _ = timed_post(gw, user)
         assert_openai_error(refused, 429, "rate_limit_exceeded")
-        assert (refused.header("Retry-After") or "").isdigit(), refused.header("Retry-After")
+        limits.retry_after(refused)
         assert limit_headers.present(refused) == set(limit_headers.OPENAI_REQUESTS)
         assert refused.header("x-ratelimit-remaining-requests") == "0"

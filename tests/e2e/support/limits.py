@@ -14,6 +14,13 @@ def at_start_of_window(seconds_needed=15):
         time.sleep(left + 0.5)
 
 
+def retry_after(response):
+    """The response's `Retry-After` in seconds, asserted to be a whole number of at least 1."""
+    value = response.header("Retry-After")
+    assert value is not None and value.isdigit() and int(value) >= 1, value
+    return int(value)
+
+
 def burst(gw, user, count, body):
     """`count` sequential requests as `user`; their responses."""
     headers = {"Content-Type": "application/json", "X-User-ID": user}
